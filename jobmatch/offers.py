@@ -1,0 +1,174 @@
+"""Job offers: the record every stage shares, and reading offers files (CSV or JSONL)."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+#: Columns of the offers-file contract; ``id`` and ``description`` are the ones that matter most.
+OFFER_COLUMNS = ("id", "title", "company", "location", "description", "url")
+
+
+class OffersFileError(ValueError):
+    """An offers file cannot be read; the message says why, for the user."""
+
+
+@dataclass(frozen=True)
+class Offer:
+    """One job offer.
+
+    Args:
+        id: Stable identifier (the source's id, or a content hash when the source has none).
+        title: Job title.
+        company: Employer, may be empty.
+        location: Place as written by the source, may be empty.
+        description: Full offer text (plain text).
+        url: Link to the original offer, may be empty.
+        extra: Any other column of the source, kept as strings and passed through.
+    """
+
+    id: str
+    title: str = ""
+    company: str = ""
+    location: str = ""
+    description: str = ""
+    url: str = ""
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def text(self) -> str:
+        """The text that is matched: title, then description."""
+        return "\n".join(part for part in (self.title.strip(), self.description.strip()) if part)
+
+    def to_record(self) -> dict[str, Any]:
+        """A flat dict: contract columns, then the extra columns."""
+        record = asdict(self)
+        extra = record.pop("extra")
+        return {**record, **{k: v for k, v in extra.items() if k not in record}}
+
+
+def content_id(*parts: str) -> str:
+    """A short, stable id derived from text (used when a source gives none)."""
+    digest = hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
+    return digest[:16]
+
+
+def _as_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value != value:  # NaN from spreadsheets
+        return ""
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value).strip()
+
+
+def offer_from_record(record: dict[str, Any]) -> Offer:
+    """Build an :class:`Offer` from a dict with (some of) the contract columns.
+
+    Missing ids are replaced by a content hash of title, company and description.
+    """
+    values = {key: _as_text(record.get(key)) for key in OFFER_COLUMNS}
+    if not values["id"]:
+        values["id"] = content_id(values["title"], values["company"], values["description"])
+    extra = {str(k): _as_text(v) for k, v in record.items() if k not in OFFER_COLUMNS and k}
+    return Offer(extra=extra, **values)
+
+
+def _read_records(raw: bytes, path: Path) -> list[dict[str, Any]]:
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = raw.decode("cp1252", errors="replace")
+    suffix = path.suffix.lower()
+    if suffix in {".jsonl", ".ndjson"}:
+        records = []
+        for number, line in enumerate(text.splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                item = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise OffersFileError(f"{path.name}, line {number}: not valid JSON ({exc.msg}).") from exc
+            if not isinstance(item, dict):
+                raise OffersFileError(f"{path.name}, line {number}: expected a JSON object per line.")
+            records.append(item)
+        return records
+    if suffix == ".json":
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise OffersFileError(f"{path.name}: not valid JSON ({exc.msg}).") from exc
+        if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
+            raise OffersFileError(f"{path.name}: expected a JSON list of objects.")
+        return data
+    if suffix in {".csv", ".tsv"}:
+        csv.field_size_limit(2**31 - 1)
+        try:
+            dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+        except csv.Error:
+            dialect = csv.excel_tab if suffix == ".tsv" else csv.excel
+        try:
+            return list(csv.DictReader(io.StringIO(text), dialect=dialect))
+        except csv.Error as exc:
+            raise OffersFileError(f"{path.name}: not a readable CSV file ({exc}).") from exc
+    raise OffersFileError(f"{path.name}: unsupported offers file type; use .csv, .jsonl or .json.")
+
+
+def load_offers(path: Path | str) -> list[Offer]:
+    """Read offers from a CSV, JSONL or JSON file (see :func:`parse_offers`).
+
+    Raises:
+        OffersFileError: The file is missing or cannot be parsed.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise OffersFileError(f"Offers file not found: {path}")
+    return parse_offers(path.read_bytes(), path.name)
+
+
+def parse_offers(data: bytes, filename: str) -> list[Offer]:
+    """Parse the content of an offers file.
+
+    Args:
+        data: File content: CSV (``,`` ``;`` or tab separated), JSONL or a JSON list, with
+            columns ``id,title,company,location,description`` (``url`` and any other columns
+            optional and kept in :attr:`Offer.extra`).
+        filename: Its name; the suffix gives the format.
+
+    Returns:
+        The offers, in file order, one per row, with duplicate ids made unique.
+
+    Raises:
+        OffersFileError: Unreadable content, no ``description`` column, or no offer.
+    """
+    path = Path(filename)
+    records = _read_records(data, path)
+    if not records:
+        raise OffersFileError(f"{path.name}: no offers in the file.")
+    columns = {key for record in records for key in record}
+    if "description" not in columns:
+        raise OffersFileError(
+            f"{path.name}: no 'description' column; expected columns "
+            f"{', '.join(OFFER_COLUMNS[:5])} (found: {', '.join(sorted(map(str, columns))) or 'none'})."
+        )
+    return dedupe_ids(offer_from_record(record) for record in records)
+
+
+def dedupe_ids(offers: Iterable[Offer]) -> list[Offer]:
+    """Give repeated ids a ``~2``, ``~3``… suffix so every offer stays addressable."""
+    seen: dict[str, int] = {}
+    result = []
+    for offer in offers:
+        count = seen.get(offer.id, 0) + 1
+        seen[offer.id] = count
+        if count > 1:
+            offer = Offer(**{**asdict(offer), "id": f"{offer.id}~{count}"})
+        result.append(offer)
+    return result

@@ -1,0 +1,107 @@
+"""The ranking stage end to end: offers and CV documents in, a recorded run and its CSV out.
+
+Shared by the CLI and the app so both store the same things in the same places.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from jobmatch.artifacts import atomic_write_csv
+from jobmatch.config import Settings
+from jobmatch.documents import ExtractedDocument
+from jobmatch.embeddings import Embedder, EmbeddingCache
+from jobmatch.offers import Offer
+from jobmatch.ranking import FirstStageRanker, StageProgress
+from jobmatch.storage import Database, ScoreRow
+
+MATCHES_FILE = "matches.csv"
+
+
+@dataclass(frozen=True)
+class RankRun:
+    """A finished ranking run.
+
+    Args:
+        run_id: The run's id in the database and its folder name under ``runs/``.
+        matches: All offers for every CV: a ``cv_id`` column, then the ranking columns.
+        artifact: The run's ``matches.csv``.
+    """
+
+    run_id: str
+    matches: pd.DataFrame
+    artifact: Path
+
+
+def _score_rows(cv_id: str, frame: pd.DataFrame) -> list[ScoreRow]:
+    return [
+        ScoreRow(
+            cv_id=cv_id,
+            offer_id=str(row.offer_id),
+            rank=int(row.rank),
+            lexical_score=float(row.lexical_score),
+            bi_score=None if pd.isna(row.bi_score) else float(row.bi_score),
+            final_score=float(row.final_score),
+            cross_score=None,
+            extra={},
+        )
+        for row in frame.itertuples()
+    ]
+
+
+def rank_documents(
+    documents: Sequence[ExtractedDocument],
+    offers: Sequence[Offer],
+    *,
+    settings: Settings,
+    database: Database,
+    embedders: Sequence[Embedder],
+    offers_source: str = "",
+    progress: StageProgress | None = None,
+) -> RankRun:
+    """Rank ``offers`` for each CV document and record everything.
+
+    Offers and CVs are stored in the database, every score row is committed per CV as soon as
+    it is computed, and ``runs/<run-id>/matches.csv`` is written atomically at the end.
+
+    Args:
+        documents: Extracted CVs.
+        offers: Offers to rank; every one appears once per CV.
+        settings: Paths and defaults.
+        database: Where offers, CVs, the run and its scores are stored.
+        embedders: Bi-encoders to fuse (none: lexical only).
+        offers_source: Where the offers came from, stored with them. Default ``""``.
+        progress: Optional ``(stage, done, total)`` callback.
+
+    Returns:
+        The run.
+    """
+    database.upsert_offers(offers, source=offers_source)
+    run_id = database.start_run(
+        "rank", {"cvs": [d.name for d in documents], "offers": offers_source, "models": [e.name for e in embedders]}
+    )
+    cache = EmbeddingCache(settings.cache_dir / "embeddings.sqlite3")
+    try:
+        ranker = FirstStageRanker(embedders, cache=cache)
+        frames = []
+        for number, document in enumerate(documents, start=1):
+            if progress is not None:
+                progress("CVs", number - 1, len(documents))
+            cv_id = database.add_cv(document.name, document.text, document.sha256, document.file_type)
+            frame = ranker.rank(document.text, offers, progress=progress)
+            database.add_scores(run_id, _score_rows(cv_id, frame))
+            frame.insert(0, "cv_id", Path(document.name).stem)
+            frames.append(frame)
+        matches = pd.concat(frames, ignore_index=True)
+        artifact = atomic_write_csv(settings.runs_dir / run_id / MATCHES_FILE, matches)
+    except BaseException as exc:
+        database.finish_run(run_id, status="failed", error=str(exc) or type(exc).__name__)
+        raise
+    finally:
+        cache.close()
+    database.finish_run(run_id)
+    return RankRun(run_id=run_id, matches=matches, artifact=artifact)

@@ -1,0 +1,135 @@
+"""First-stage ranking: lexical and dense similarities of a CV with every offer, fused."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from jobmatch.embeddings import Embedder, EmbeddingCache, embed_documents, mean_vector
+from jobmatch.lexical import LexicalScorer
+from jobmatch.offers import Offer
+from jobmatch.scoring import LEXICAL, anchors_for, fuse
+
+#: How chunk vectors of a CV and an offer give one similarity.
+#: ``"mean"``: cosine of the documents' mean vectors. ``"coverage"``: for each offer chunk, its
+#: best-matching CV chunk, averaged over the offer's chunks (how much of the offer the CV covers).
+Aggregation = Literal["mean", "coverage"]
+
+#: Columns of the ranking output, in order (others follow).
+RANK_COLUMNS = (
+    "offer_id",
+    "rank",
+    "final_score",
+    "lexical_score",
+    "bi_score",
+    "title",
+    "company",
+    "location",
+    "url",
+)
+
+#: Called with (stage label, done, total).
+StageProgress = Callable[[str, int, int], None]
+
+
+def dense_similarity(
+    cv_chunks: np.ndarray, offer_chunks: Sequence[np.ndarray], aggregation: Aggregation = "mean"
+) -> np.ndarray:
+    """Raw cosine similarity of one CV with each offer from their chunk vectors.
+
+    Args:
+        cv_chunks: (n, dim) unit rows of the CV.
+        offer_chunks: One (m_i, dim) unit-row matrix per offer.
+        aggregation: See :data:`Aggregation`. Default ``"mean"``.
+
+    Returns:
+        One similarity per offer.
+    """
+    if aggregation == "mean":
+        offers = np.stack([mean_vector(chunks) for chunks in offer_chunks])
+        return offers @ mean_vector(cv_chunks)
+    return np.array([float((chunks @ cv_chunks.T).max(axis=1).mean()) for chunks in offer_chunks])
+
+
+@dataclass
+class FirstStageRanker:
+    """Ranks offers for CVs by fusing TF-IDF with one or more bi-encoders.
+
+    Args:
+        embedders: Bi-encoders to fuse (may be empty: lexical only).
+        cache: Embedding cache; offers embedded once are reused for every new CV. Default none.
+        aggregation: How chunk vectors combine. Default ``"mean"``.
+        lexical_weight: Share of the lexical signal in the fused score. Default from
+            :mod:`jobmatch.scoring`.
+    """
+
+    embedders: Sequence[Embedder]
+    cache: EmbeddingCache | None = None
+    aggregation: Aggregation = "mean"
+    lexical_weight: float | None = None
+
+    def rank(
+        self, cv_text: str, offers: Sequence[Offer], progress: StageProgress | None = None
+    ) -> pd.DataFrame:
+        """Score every offer for one CV.
+
+        Args:
+            cv_text: Clean CV text.
+            offers: Offers to rank (each appears exactly once in the result).
+            progress: Optional callback ``(stage, done, total)``.
+
+        Returns:
+            A frame sorted by ``final_score`` (ties keep input order) with the columns of
+            :data:`RANK_COLUMNS`, one ``bi_score[<model>]`` column per model when several are
+            fused, and the offers' extra columns.
+        """
+        if not offers:
+            raise ValueError("No offers to rank.")
+        texts = [offer.text for offer in offers]
+        percent: dict[str, np.ndarray] = {
+            LEXICAL: anchors_for(LEXICAL).to_percent(LexicalScorer(texts).score(cv_text))
+        }
+        for embedder in self.embedders:
+            offer_chunks = embed_documents(
+                embedder,
+                texts,
+                role="passage",
+                cache=self.cache,
+                progress=(lambda d, t, n=embedder.name: progress(f"Embedding offers ({n})", d, t))
+                if progress
+                else None,
+            )
+            cv_chunks = embed_documents(embedder, [cv_text], role="query", cache=self.cache)[0]
+            raw = dense_similarity(cv_chunks, offer_chunks, self.aggregation)
+            percent[embedder.name] = anchors_for(embedder.name).to_percent(raw)
+        weight = {} if self.lexical_weight is None else {"lexical_weight": self.lexical_weight}
+        final = fuse(percent, **weight)
+        dense = [percent[e.name] for e in self.embedders]
+        frame = pd.DataFrame(
+            {
+                "offer_id": [offer.id for offer in offers],
+                "final_score": final,
+                "lexical_score": percent[LEXICAL],
+                "bi_score": np.mean(dense, axis=0) if dense else np.nan,
+                "title": [offer.title for offer in offers],
+                "company": [offer.company for offer in offers],
+                "location": [offer.location for offer in offers],
+                "url": [offer.url for offer in offers],
+            }
+        )
+        if len(self.embedders) > 1:
+            for embedder in self.embedders:
+                frame[f"bi_score[{embedder.name}]"] = percent[embedder.name]
+        extra = pd.DataFrame([offer.extra for offer in offers])
+        for column in extra.columns:
+            if column not in frame.columns:
+                frame[column] = extra[column].to_numpy()
+        frame = frame.sort_values("final_score", ascending=False, kind="stable").reset_index(drop=True)
+        frame.insert(1, "rank", np.arange(1, len(frame) + 1))
+        score_columns = [c for c in frame.columns if c.endswith("score") or c.startswith("bi_score[")]
+        frame[score_columns] = frame[score_columns].round(2)
+        return frame
