@@ -14,14 +14,16 @@ import time
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from jobmatch.config import Settings  # noqa: E402
-from jobmatch.demo import demo_offers  # noqa: E402
-from jobmatch.embeddings import chunk_text, load_embedder  # noqa: E402
+from jobmatch.config import Settings
+from jobmatch.demo import demo_offers
+from jobmatch.embeddings import chunk_text, load_embedder
 
 
 def sample_texts(count: int) -> list[str]:
     """Offer descriptions, each cut to its first ~220 words (about 300 model tokens)."""
-    source = Settings().shared_data_dir / "france_travail_offers_vimchun" / "france_travail_offers.jsonl"
+    source = (
+        Settings().shared_data_dir / "france_travail_offers_vimchun" / "france_travail_offers.jsonl"
+    )
     if source.is_file():
         texts = [json.loads(line)["description"] for line in source.open(encoding="utf-8")]
     else:

@@ -22,17 +22,19 @@ from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from jobmatch.config import DEMO_DIR, Settings  # noqa: E402
-from jobmatch.demo import demo_offers  # noqa: E402
-from jobmatch.embeddings import EmbeddingCache, cache_key, chunk_text, load_embedder  # noqa: E402
-from jobmatch.offers import Offer  # noqa: E402
-from jobmatch.ranking import FirstStageRanker  # noqa: E402
+from jobmatch.config import DEMO_DIR, Settings
+from jobmatch.demo import demo_offers
+from jobmatch.embeddings import EmbeddingCache, cache_key, chunk_text, load_embedder
+from jobmatch.offers import Offer
+from jobmatch.ranking import FirstStageRanker
 
 
 def base_offers() -> list[Offer]:
-    source = Settings().shared_data_dir / "france_travail_offers_vimchun" / "france_travail_offers.jsonl"
+    source = (
+        Settings().shared_data_dir / "france_travail_offers_vimchun" / "france_travail_offers.jsonl"
+    )
     if not source.is_file():
         return demo_offers()
     records = [json.loads(line) for line in source.open(encoding="utf-8")]
@@ -42,7 +44,9 @@ def base_offers() -> list[Offer]:
 def offers_of_size(base: list[Offer], size: int) -> list[Offer]:
     n = len(base)
     return [
-        Offer(id=str(i), title=f"{base[i % n].title} #{i // n}", description=base[i % n].description)
+        Offer(
+            id=str(i), title=f"{base[i % n].title} #{i // n}", description=base[i % n].description
+        )
         for i in range(size)
     ]
 
@@ -52,8 +56,8 @@ def prefill(cache: EmbeddingCache, embedder, offers: list[Offer], rng: np.random
     for offer in offers:
         chunks = chunk_text(offer.text, embedder.count_tokens, embedder.max_tokens)
         vectors = rng.standard_normal((len(chunks), 384)).astype(np.float32)
-        items[cache_key(embedder.name, "passage", embedder.max_tokens, offer.text)] = vectors / np.linalg.norm(
-            vectors, axis=1, keepdims=True
+        items[cache_key(embedder.name, "passage", embedder.max_tokens, offer.text)] = (
+            vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
         )
     cache.put_many(items)
 
@@ -76,12 +80,17 @@ def main() -> None:
             timings = []
             for repeat in range(2):
                 started = time.perf_counter()
-                frame = ranker.rank(f"{cv_text}\n(version {size}-{repeat})", offers)  # a new CV each time
+                frame = ranker.rank(
+                    f"{cv_text}\n(version {size}-{repeat})", offers
+                )  # a new CV each time
                 timings.append(time.perf_counter() - started)
             cache.close()
         assert len(frame) == size
-        print(f"{size} cached offers, {embedder.name}: {min(timings):.2f} s per new CV (runs: "
-              + ", ".join(f"{t:.2f}" for t in timings) + ")")
+        print(
+            f"{size} cached offers, {embedder.name}: {min(timings):.2f} s per new CV (runs: "
+            + ", ".join(f"{t:.2f}" for t in timings)
+            + ")"
+        )
 
 
 if __name__ == "__main__":

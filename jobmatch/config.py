@@ -43,7 +43,9 @@ class Settings:
             repository. Default ``../shared/data`` (``JOBMATCH_SHARED_DATA``).
     """
 
-    data_dir: Path = field(default_factory=lambda: _env_path("JOBMATCH_DATA_DIR", PROJECT_ROOT / "data"))
+    data_dir: Path = field(
+        default_factory=lambda: _env_path("JOBMATCH_DATA_DIR", PROJECT_ROOT / "data")
+    )
     database_url: str = ""
     embedders: tuple[str, ...] = field(
         default_factory=lambda: tuple(
@@ -53,16 +55,25 @@ class Settings:
         )
     )
     max_upload_bytes: int = field(
-        default_factory=lambda: int(float(os.environ.get("JOBMATCH_MAX_UPLOAD_MB", "20")) * 1_000_000)
+        default_factory=lambda: int(
+            float(os.environ.get("JOBMATCH_MAX_UPLOAD_MB", "20")) * 1_000_000
+        )
     )
-    max_pdf_pages: int = field(default_factory=lambda: int(os.environ.get("JOBMATCH_MAX_PDF_PAGES", "30")))
+    max_pdf_pages: int = field(
+        default_factory=lambda: int(os.environ.get("JOBMATCH_MAX_PDF_PAGES", "30"))
+    )
     shared_data_dir: Path = field(
-        default_factory=lambda: _env_path("JOBMATCH_SHARED_DATA", PROJECT_ROOT.parent / "shared" / "data")
+        default_factory=lambda: _env_path(
+            "JOBMATCH_SHARED_DATA", PROJECT_ROOT.parent / "shared" / "data"
+        )
     )
 
     def __post_init__(self) -> None:
         if not self.database_url:
-            url = os.environ.get("JOBMATCH_DATABASE_URL") or f"sqlite:///{self.data_dir / 'jobmatch.sqlite3'}"
+            url = (
+                os.environ.get("JOBMATCH_DATABASE_URL")
+                or f"sqlite:///{self.data_dir / 'jobmatch.sqlite3'}"
+            )
             object.__setattr__(self, "database_url", url)
 
     @property

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 
 import numpy as np
@@ -12,7 +13,7 @@ from jobmatch.text import tokenize
 
 def _unigrams_and_bigrams(text: str) -> list[str]:
     tokens = tokenize(text)
-    return tokens + [f"{first} {second}" for first, second in zip(tokens, tokens[1:], strict=False)]
+    return tokens + [f"{first} {second}" for first, second in itertools.pairwise(tokens)]
 
 
 class LexicalScorer:

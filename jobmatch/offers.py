@@ -95,9 +95,13 @@ def _read_records(raw: bytes, path: Path) -> list[dict[str, Any]]:
             try:
                 item = json.loads(line)
             except json.JSONDecodeError as exc:
-                raise OffersFileError(f"{path.name}, line {number}: not valid JSON ({exc.msg}).") from exc
+                raise OffersFileError(
+                    f"{path.name}, line {number}: not valid JSON ({exc.msg})."
+                ) from exc
             if not isinstance(item, dict):
-                raise OffersFileError(f"{path.name}, line {number}: expected a JSON object per line.")
+                raise OffersFileError(
+                    f"{path.name}, line {number}: expected a JSON object per line."
+                )
             records.append(item)
         return records
     if suffix == ".json":
@@ -154,9 +158,10 @@ def parse_offers(data: bytes, filename: str) -> list[Offer]:
         raise OffersFileError(f"{path.name}: no offers in the file.")
     columns = {key for record in records for key in record}
     if "description" not in columns:
+        found = ", ".join(sorted(map(str, columns))) or "none"
         raise OffersFileError(
             f"{path.name}: no 'description' column; expected columns "
-            f"{', '.join(OFFER_COLUMNS[:5])} (found: {', '.join(sorted(map(str, columns))) or 'none'})."
+            f"{', '.join(OFFER_COLUMNS[:5])} (found: {found})."
         )
     return dedupe_ids(offer_from_record(record) for record in records)
 

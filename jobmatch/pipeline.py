@@ -82,7 +82,12 @@ def rank_documents(
     """
     database.upsert_offers(offers, source=offers_source)
     run_id = database.start_run(
-        "rank", {"cvs": [d.name for d in documents], "offers": offers_source, "models": [e.name for e in embedders]}
+        "rank",
+        {
+            "cvs": [d.name for d in documents],
+            "offers": offers_source,
+            "models": [e.name for e in embedders],
+        },
     )
     cache = EmbeddingCache(settings.cache_dir / "embeddings.sqlite3")
     try:
@@ -91,7 +96,9 @@ def rank_documents(
         for number, document in enumerate(documents, start=1):
             if progress is not None:
                 progress("CVs", number - 1, len(documents))
-            cv_id = database.add_cv(document.name, document.text, document.sha256, document.file_type)
+            cv_id = database.add_cv(
+                document.name, document.text, document.sha256, document.file_type
+            )
             frame = ranker.rank(document.text, offers, progress=progress)
             database.add_scores(run_id, _score_rows(cv_id, frame))
             frame.insert(0, "cv_id", Path(document.name).stem)

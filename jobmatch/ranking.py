@@ -37,14 +37,14 @@ StageProgress = Callable[[str, int, int], None]
 
 
 def dense_similarity(
-    cv_chunks: np.ndarray, offer_chunks: Sequence[np.ndarray], aggregation: Aggregation = "mean"
+    cv_chunks: np.ndarray, offer_chunks: Sequence[np.ndarray], aggregation: Aggregation
 ) -> np.ndarray:
     """Raw cosine similarity of one CV with each offer from their chunk vectors.
 
     Args:
         cv_chunks: (n, dim) unit rows of the CV.
         offer_chunks: One (m_i, dim) unit-row matrix per offer.
-        aggregation: See :data:`Aggregation`. Default ``"mean"``.
+        aggregation: See :data:`Aggregation`.
 
     Returns:
         One similarity per offer.
@@ -62,14 +62,15 @@ class FirstStageRanker:
     Args:
         embedders: Bi-encoders to fuse (may be empty: lexical only).
         cache: Embedding cache; offers embedded once are reused for every new CV. Default none.
-        aggregation: How chunk vectors combine. Default ``"mean"``.
+        aggregation: How chunk vectors combine. Default ``"coverage"`` (measured best with
+            the default model, see docs/ranking.md).
         lexical_weight: Share of the lexical signal in the fused score. Default from
             :mod:`jobmatch.scoring`.
     """
 
     embedders: Sequence[Embedder]
     cache: EmbeddingCache | None = None
-    aggregation: Aggregation = "mean"
+    aggregation: Aggregation = "coverage"
     lexical_weight: float | None = None
 
     def rank(
@@ -105,7 +106,9 @@ class FirstStageRanker:
             )
             cv_chunks = embed_documents(embedder, [cv_text], role="query", cache=self.cache)[0]
             raw = dense_similarity(cv_chunks, offer_chunks, self.aggregation)
-            percent[embedder.name] = anchors_for(embedder.name).to_percent(raw)
+            percent[embedder.name] = anchors_for(f"{embedder.name}|{self.aggregation}").to_percent(
+                raw
+            )
         weight = {} if self.lexical_weight is None else {"lexical_weight": self.lexical_weight}
         final = fuse(percent, **weight)
         dense = [percent[e.name] for e in self.embedders]
@@ -128,8 +131,12 @@ class FirstStageRanker:
         for column in extra.columns:
             if column not in frame.columns:
                 frame[column] = extra[column].to_numpy()
-        frame = frame.sort_values("final_score", ascending=False, kind="stable").reset_index(drop=True)
+        frame = frame.sort_values("final_score", ascending=False, kind="stable").reset_index(
+            drop=True
+        )
         frame.insert(1, "rank", np.arange(1, len(frame) + 1))
-        score_columns = [c for c in frame.columns if c.endswith("score") or c.startswith("bi_score[")]
+        score_columns = [
+            c for c in frame.columns if c.endswith("score") or c.startswith("bi_score[")
+        ]
         frame[score_columns] = frame[score_columns].round(2)
         return frame

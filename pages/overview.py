@@ -20,7 +20,11 @@ def overview() -> None:
         "multilingual bi-encoder) → ranked, downloadable matches."
     )
     database = Database.from_settings(Settings())
-    offers, cvs, runs = database.count_offers(), len(database.list_cvs()), database.list_runs(limit=5)
+    offers, cvs, runs = (
+        database.count_offers(),
+        len(database.list_cvs()),
+        database.list_runs(limit=5),
+    )
     database.close()
     first, second, third = st.columns(3)
     first.metric("Offers stored", offers)

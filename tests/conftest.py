@@ -9,8 +9,8 @@ import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from jobmatch.config import Settings  # noqa: E402
-from jobmatch.embeddings import Embedder, load_embedder  # noqa: E402
+from jobmatch.config import Settings
+from jobmatch.embeddings import Embedder, load_embedder
 
 
 @pytest.fixture(scope="session")

@@ -15,7 +15,15 @@ import pytest
 from jobmatch.config import PROJECT_ROOT
 from jobmatch.storage import Database
 
-CONTRACT_COLUMNS = ["offer_id", "rank", "lexical_score", "bi_score", "final_score", "title", "company"]
+CONTRACT_COLUMNS = [
+    "offer_id",
+    "rank",
+    "lexical_score",
+    "bi_score",
+    "final_score",
+    "title",
+    "company",
+]
 
 CV_AI = """Camille Martin — Ingénieure IA
 Compétences : Python, PyTorch, transformers, NLP, RAG, SQL, Docker.
@@ -25,12 +33,28 @@ CV_RENT = """Alex Durand — Assistant gestion locative
 Compétences : rédaction de baux, états des lieux, quittancement, relances des impayés, Excel.
 """
 OFFERS = [
-    {"id": "ai", "title": "Stage IA", "company": "Lumen", "location": "Lyon",
-     "description": "Modèles de langage, PyTorch et Python pour du NLP.", "url": "https://example.com/ai"},
-    {"id": "rent", "title": "Gestionnaire locatif", "company": "Immo", "location": "Nantes",
-     "description": "Baux, états des lieux, quittances et relances des locataires."},
-    {"id": "chef", "title": "Chef de cuisine", "company": "", "location": "Paris",
-     "description": "Cuisine traditionnelle, commandes et stocks."},
+    {
+        "id": "ai",
+        "title": "Stage IA",
+        "company": "Lumen",
+        "location": "Lyon",
+        "description": "Modèles de langage, PyTorch et Python pour du NLP.",
+        "url": "https://example.com/ai",
+    },
+    {
+        "id": "rent",
+        "title": "Gestionnaire locatif",
+        "company": "Immo",
+        "location": "Nantes",
+        "description": "Baux, états des lieux, quittances et relances des locataires.",
+    },
+    {
+        "id": "chef",
+        "title": "Chef de cuisine",
+        "company": "",
+        "location": "Paris",
+        "description": "Cuisine traditionnelle, commandes et stocks.",
+    },
 ]
 
 
@@ -39,7 +63,12 @@ def run_cli(*args: str, data_dir: Path) -> subprocess.CompletedProcess[str]:
     env.pop("JOBMATCH_DATABASE_URL", None)
     return subprocess.run(
         [sys.executable, "-m", "jobmatch", *args],
-        cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=600, check=False,
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
     )
 
 
@@ -50,14 +79,25 @@ def inputs(tmp_path: Path) -> dict[str, Path]:
     ai.write_text(CV_AI, encoding="utf-8")
     (tmp_path / "cvs" / "cv_rent.txt").write_text(CV_RENT, encoding="utf-8")
     offers = tmp_path / "offers.jsonl"
-    offers.write_text("\n".join(json.dumps(o, ensure_ascii=False) for o in OFFERS), encoding="utf-8")
+    offers.write_text(
+        "\n".join(json.dumps(o, ensure_ascii=False) for o in OFFERS), encoding="utf-8"
+    )
     return {"cv": ai, "cvs": tmp_path / "cvs", "offers": offers, "data": tmp_path / "data"}
 
 
 def test_rank_one_cv_writes_the_contract_csv_and_records_the_run(inputs, tmp_path):
     out = tmp_path / "out.csv"
-    result = run_cli("rank", "--cv", str(inputs["cv"]), "--offers", str(inputs["offers"]),
-                     "--out", str(out), "--no-llm", data_dir=inputs["data"])
+    result = run_cli(
+        "rank",
+        "--cv",
+        str(inputs["cv"]),
+        "--offers",
+        str(inputs["offers"]),
+        "--out",
+        str(out),
+        "--no-llm",
+        data_dir=inputs["data"],
+    )
     assert result.returncode == 0, result.stderr
     frame = pd.read_csv(out, keep_default_na=False)
     assert list(frame.columns[:2]) == ["offer_id", "rank"]
@@ -78,8 +118,20 @@ def test_rank_one_cv_writes_the_contract_csv_and_records_the_run(inputs, tmp_pat
 
 def test_rank_many_cvs_adds_cv_id_and_top_k(inputs, tmp_path):
     out = tmp_path / "many.csv"
-    result = run_cli("rank", "--cvs", str(inputs["cvs"]), "--offers", str(inputs["offers"]),
-                     "--out", str(out), "--top-k", "2", "--models", "minilm", data_dir=inputs["data"])
+    result = run_cli(
+        "rank",
+        "--cvs",
+        str(inputs["cvs"]),
+        "--offers",
+        str(inputs["offers"]),
+        "--out",
+        str(out),
+        "--top-k",
+        "2",
+        "--models",
+        "minilm",
+        data_dir=inputs["data"],
+    )
     assert result.returncode == 0, result.stderr
     frame = pd.read_csv(out)
     assert frame.columns[0] == "cv_id"
@@ -99,8 +151,20 @@ def test_rank_many_cvs_adds_cv_id_and_top_k(inputs, tmp_path):
 def test_bad_input_exits_2_with_a_clear_message(inputs, tmp_path, change, message):
     cv = str(tmp_path / change["cv"]) if "cv" in change else str(inputs["cv"])
     offers = str(tmp_path / change["offers"]) if "offers" in change else str(inputs["offers"])
-    result = run_cli("rank", "--cv", cv, "--offers", offers, "--out", str(tmp_path / "o.csv"),
-                     "--top-k", change.get("top_k", "0"), "--models", "", data_dir=inputs["data"])
+    result = run_cli(
+        "rank",
+        "--cv",
+        cv,
+        "--offers",
+        offers,
+        "--out",
+        str(tmp_path / "o.csv"),
+        "--top-k",
+        change.get("top_k", "0"),
+        "--models",
+        "",
+        data_dir=inputs["data"],
+    )
     assert result.returncode == 2
     assert message in result.stderr
     assert "Traceback" not in result.stderr
@@ -110,8 +174,18 @@ def test_bad_input_exits_2_with_a_clear_message(inputs, tmp_path, change, messag
 def test_unreadable_cv_among_many_is_skipped_with_a_warning(inputs, tmp_path):
     (inputs["cvs"] / "broken.pdf").write_bytes(b"%PDF-1.4 truncated")
     out = tmp_path / "o.csv"
-    result = run_cli("rank", "--cvs", str(inputs["cvs"]), "--offers", str(inputs["offers"]),
-                     "--out", str(out), "--models", "", data_dir=inputs["data"])
+    result = run_cli(
+        "rank",
+        "--cvs",
+        str(inputs["cvs"]),
+        "--offers",
+        str(inputs["offers"]),
+        "--out",
+        str(out),
+        "--models",
+        "",
+        data_dir=inputs["data"],
+    )
     assert result.returncode == 0, result.stderr
     assert "skipped broken.pdf" in result.stderr
     assert set(pd.read_csv(out)["cv_id"]) == {"cv_ai", "cv_rent"}
@@ -125,18 +199,34 @@ def test_real_french_cvs_against_france_travail_offers(shared_data, tmp_path):
     offers = tmp_path / "ft.jsonl"
     offers.write_text(
         "\n".join(
-            json.dumps({"id": r["id"], "title": r["intitule"], "description": r["description"],
-                        "location": (r.get("lieuTravail") or {}).get("libelle", ""),
-                        "company": (r.get("entreprise") or {}).get("nom", ""),
-                        "romeCode": r.get("romeCode", "")}, ensure_ascii=False)
+            json.dumps(
+                {
+                    "id": r["id"],
+                    "title": r["intitule"],
+                    "description": r["description"],
+                    "location": (r.get("lieuTravail") or {}).get("libelle", ""),
+                    "company": (r.get("entreprise") or {}).get("nom", ""),
+                    "romeCode": r.get("romeCode", ""),
+                },
+                ensure_ascii=False,
+            )
             for r in sample
         ),
         encoding="utf-8",
     )
     out = tmp_path / "o.csv"
     cvs = shared_data / "seed_maxim_quenel"
-    result = run_cli("rank", "--cvs", str(cvs / "cv_ingenieur_ia.pdf"), str(cvs / "cv_non_ingenieur_ia.pdf"),
-                     "--offers", str(offers), "--out", str(out), data_dir=tmp_path / "data")
+    result = run_cli(
+        "rank",
+        "--cvs",
+        str(cvs / "cv_ingenieur_ia.pdf"),
+        str(cvs / "cv_non_ingenieur_ia.pdf"),
+        "--offers",
+        str(offers),
+        "--out",
+        str(out),
+        data_dir=tmp_path / "data",
+    )
     assert result.returncode == 0, result.stderr
     frame = pd.read_csv(out)
     assert frame.groupby("cv_id")["offer_id"].nunique().tolist() == [40, 40]

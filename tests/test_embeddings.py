@@ -16,7 +16,9 @@ from jobmatch.embeddings.models import Embedder, minilm_path
 
 FR_AI = "Ingénieure en apprentissage automatique : PyTorch, transformers, traitement du langage."
 FR_OFFER_AI = "Stage en intelligence artificielle : modèles de langage, Python et PyTorch."
-FR_OFFER_FOOD = "Chef de cuisine pour un restaurant traditionnel, gestion des commandes et des stocks."
+FR_OFFER_FOOD = (
+    "Chef de cuisine pour un restaurant traditionnel, gestion des commandes et des stocks."
+)
 
 
 class CountingEmbedder(Embedder):
@@ -31,7 +33,7 @@ class CountingEmbedder(Embedder):
     def count_tokens(self, text: str) -> int:
         return self.inner.count_tokens(text)
 
-    def _encode(self, texts, role):  # noqa: ANN001, ANN202 - same signature as the base class
+    def _encode(self, texts, role):
         self.embedded += len(texts)
         return self.inner.encode(texts, role)
 
@@ -83,8 +85,9 @@ def test_long_document_is_embedded_whole_in_chunks(minilm):
     chunks = embed_documents(minilm, [head + tail])[0]
     assert chunks.shape[0] >= 2
     tail_vector = minilm.encode([tail])[0]
-    # The last words, past the model's window, are still represented.
-    assert (chunks @ tail_vector).max() > 0.8
+    truncated = minilm.encode([head + tail])[0]  # the model alone reads only its window
+    # The last words, past the model's window, are represented in the last chunk.
+    assert chunks[-1] @ tail_vector > truncated @ tail_vector + 0.1
 
 
 def test_cache_embeds_each_document_once_and_survives_reopening(tmp_path, minilm):

@@ -70,9 +70,12 @@ def test_lexical_scores_matching_offer_highest_and_ignores_accents():
     assert np.allclose(accented, plain) and accented.argmax() == 1
 
 
-def test_anchors_map_to_0_100_and_clip():
+def test_anchors_map_to_0_100_strictly_increasing():
     anchors = Anchors(0.2, 0.6)
-    assert anchors.to_percent(np.array([0.0, 0.2, 0.4, 0.6, 0.9])).tolist() == [0, 0, 50, 100, 100]
+    assert anchors.to_percent(np.array([0.2, 0.4, 0.6])) == pytest.approx([11.92, 50, 88.08], abs=0.01)
+    extremes = anchors.to_percent(np.array([-1.0, -0.9, 0.99, 1.0]))
+    assert np.all(np.diff(extremes) > 0)  # never clipped: far-apart values keep their order
+    assert np.all((extremes > 0) & (extremes < 100))
 
 
 def test_fuse_weights_lexical_against_the_mean_of_dense_signals():
@@ -86,7 +89,7 @@ def test_fuse_weights_lexical_against_the_mean_of_dense_signals():
 def test_dense_similarity_aggregations():
     cv = np.array([[1.0, 0.0], [0.0, 1.0]])
     offers = [np.array([[1.0, 0.0]]), np.array([[1.0, 0.0], [0.0, -1.0]])]
-    assert dense_similarity(cv, offers, "coverage").tolist() == pytest.approx([1.0, 0.0])
+    assert dense_similarity(cv, offers, "coverage").tolist() == pytest.approx([1.0, 0.5])
     mean = dense_similarity(cv, offers, "mean")
     assert mean[0] == pytest.approx(np.sqrt(0.5))
 

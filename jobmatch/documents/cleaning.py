@@ -15,16 +15,18 @@ _JUNK = re.compile(r"\(cid:\d+\)|[\x00-\x08\x0e-\x1f\x7f-\x9f\u200b-\u200d\u2060
 # Symbols used as list bullets, including the private-use code points of the Symbol and
 # Wingdings fonts that Word exports keep (U+F0B7 is Word's default bullet).
 _BULLET_SYMBOLS = (
-    "•◦▪▫■□●○◆◇♦❖►▶▸‣⁃∙·➢➤➔→✓✔✗"
-    "\uf0b7\uf0a7\uf0a8\uf0d8\uf0d9\uf076\uf0fc\uf0e8\uf06e\uf0a4"
+    "•◦▪▫■□●○◆◇♦❖►▶▸‣⁃∙·➢➤➔→✓✔✗\uf0b7\uf0a7\uf0a8\uf0d8\uf0d9\uf076\uf0fc\uf0e8\uf06e\uf0a4"
 )
 _BULLET = re.compile(rf"^ *(?:[{_BULLET_SYMBOLS}][ {_BULLET_SYMBOLS}]*|[-–—*] +)", re.MULTILINE)
 _PRIVATE_USE = re.compile(r"[\ue000-\uf8ff]")
 # Three or more single characters separated by single spaces: "D A T A" (a wider gap ends it).
 _LETTER_RUN = re.compile(r"(?<!\S)\S(?: \S){2,}(?!\S)")
+# Two single characters between wider gaps ("D u  0 9 / 0 2"), joined on letter-spaced lines.
+_LETTER_PAIR = re.compile(r"(?:^|(?<=  ))(\S) (\S)(?=  |$)")
 _SOFT_HYPHEN_BREAK = re.compile("\u00ad *\n *")
-# A hyphen ending a line right after a letter, with a letter starting the next line.
-_HYPHEN_BREAK = re.compile(r"(?<=[^\W\d_])- *\n *(?=([^\W\d_]))")
+# A word cut by a hyphen at a line end: letters, "-", line break, letters.
+_BROKEN_WORD = re.compile(r"([^\W\d_]+)- *\n *([^\W\d_]+)")
+_WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
 
 
 def _byte_of() -> dict[str, int]:
@@ -79,24 +81,50 @@ def _join_run(match: re.Match[str]) -> str:
 def join_letter_spacing(line: str) -> str:
     """Rejoin letter-spaced words: ``"D A T A  S C I E N C E"`` → ``"DATA SCIENCE"``.
 
-    Only runs of three or more single characters separated by single spaces (and holding at
-    least three letters or digits) are joined; a wider gap separates two words. A leading
-    ``"- "`` bullet is kept apart.
+    Runs of three or more single characters separated by single spaces (and holding at least
+    three letters or digits) are joined; a wider gap separates two words. On a line where
+    such a run was joined, two single characters between wider gaps are joined too
+    (``"D u  0 9 / 0 2 / 2 0 2 6"`` → ``"Du 09/02/2026"``). A leading ``"- "`` bullet is
+    kept apart.
     """
     prefix = "- " if line.startswith("- ") else ""
-    return prefix + _LETTER_RUN.sub(_join_run, line[len(prefix) :])
+    body = line[len(prefix) :]
+    joined = _LETTER_RUN.sub(_join_run, body)
+    if joined != body:
+        joined = _LETTER_PAIR.sub(r"\1\2", joined)
+    return prefix + joined
 
 
-def _join_hyphenated(match: re.Match[str]) -> str:
-    return "" if match.group(1).islower() else "-"
+def repair_hyphenation(text: str) -> str:
+    """Join words cut by a hyphen at a line end: ``"develop-\nment"`` → ``"development"``.
+
+    The hyphen is kept (only the line break goes) when the next line starts with a capital
+    (``"Saint-\nÉtienne"``), or when the document itself shows it is a compound: the
+    hyphenated form, or its second part as a word of three letters or more, appears elsewhere
+    in the text (``"cloud-\nnative"`` next to ``"cloud-native"`` or ``"native"``).
+    """
+    vocabulary: set[str] = set()
+    for word in _WORD.findall(_BROKEN_WORD.sub(" ", text).lower()):
+        vocabulary.add(word)
+        vocabulary.update(word.split("-"))
+
+    def join(match: re.Match[str]) -> str:
+        first, second = match.groups()
+        compound = f"{first}-{second}"
+        known = compound.lower() in vocabulary or (
+            len(second) >= 3 and second.lower() in vocabulary
+        )
+        return compound if second[0].isupper() or known else first + second
+
+    return _BROKEN_WORD.sub(join, text)
 
 
 def clean_text(text: str) -> str:
     """Repair and normalise text extracted from a document.
 
-    Repairs mojibake, ligatures, letter-spaced words and words hyphenated at a line end
-    (``"develop-\\nment"`` → ``"development"``; before a capital the hyphen is kept:
-    ``"Saint-\\nÉtienne"`` → ``"Saint-Étienne"``); turns list bullets at a line start into
+    Repairs mojibake (:func:`repair_mojibake`), ligatures, letter-spaced words
+    (:func:`join_letter_spacing`) and words hyphenated at a line end
+    (:func:`repair_hyphenation`); turns list bullets at a line start into
     ``"- "``; drops undecodable glyphs, control and zero-width characters; collapses runs of
     spaces and keeps at most one blank line between paragraphs.
 
@@ -115,7 +143,7 @@ def clean_text(text: str) -> str:
     text = _PRIVATE_USE.sub("", text)
     text = "\n".join(join_letter_spacing(line.strip(" ")) for line in text.split("\n"))
     text = _SOFT_HYPHEN_BREAK.sub("", text).replace("\u00ad", "")
-    text = _HYPHEN_BREAK.sub(_join_hyphenated, text)
+    text = repair_hyphenation(text)
     text = re.sub(r" {2,}", " ", text)
     text = "\n".join(line.strip() for line in text.split("\n"))
     return re.sub(r"\n{3,}", "\n\n", text).strip()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from statistics import median
 
 #: A column gutter is at least this wide, in points.
@@ -15,8 +16,9 @@ MIN_GUTTER_WIDTH = 8.0
 #: Words crossing a gutter may cover at most this share of the text's height (full-width
 #: header lines do).
 MAX_GUTTER_CROSSING = 0.2
-#: Each column must cover at least this share of the text's height.
-MIN_COLUMN_COVERAGE = 0.25
+#: Each column needs this many words, spanning at least this share of the text's extent.
+MIN_COLUMN_WORDS = 5
+MIN_COLUMN_SPAN = 0.25
 #: A page needs this many words before columns are looked for.
 MIN_WORDS_FOR_COLUMNS = 20
 #: Within a row, a gap this many times the row's median gap is a word gap in letter-spaced
@@ -66,44 +68,52 @@ def _vertical_coverage(words: Sequence[Word]) -> float:
     return _covered_height([(word.top, word.bottom) for word in words])
 
 
-def find_gutter(words: Sequence[Word]) -> tuple[float, float] | None:
-    """Find the vertical band between two columns, if the words form two columns.
+def _extent(words: Sequence[Word]) -> float:
+    return max(word.bottom for word in words) - min(word.top for word in words) if words else 0.0
+
+
+def find_gutter(words: Sequence[Word]) -> float | None:
+    """Find the gap between two columns, if the words form two columns.
 
     A gutter is a band at least :data:`MIN_GUTTER_WIDTH` wide that words cross over at most
-    :data:`MAX_GUTTER_CROSSING` of the text's height, with words on each side covering at
-    least :data:`MIN_COLUMN_COVERAGE` of it. Of several bands, the widest wins.
+    :data:`MAX_GUTTER_CROSSING` of the text's height (full-width rows such as a header do),
+    with at least :data:`MIN_COLUMN_WORDS` words on each side spanning at least
+    :data:`MIN_COLUMN_SPAN` of the text's extent. Of several bands, the widest wins.
 
     Returns:
-        ``(x0, x1)`` of the band, or None for a single-column page.
+        The x position splitting the columns (the least crossed point of the band), or None
+        for a single-column page.
     """
     if len(words) < MIN_WORDS_FOR_COLUMNS:
         return None
-    text_height = _vertical_coverage(words)
+    limit = MAX_GUTTER_CROSSING * _vertical_coverage(words)
+    min_span = MIN_COLUMN_SPAN * _extent(words)
     left_edge = min(word.x0 for word in words)
     occupancy = [0.0] * (int(max(word.x1 for word in words) - left_edge) + 2)
     for word in words:
         for index in range(int(word.x0 - left_edge), int(word.x1 - left_edge) + 1):
             occupancy[index] += word.height
-    limit = MAX_GUTTER_CROSSING * text_height
-    best: tuple[float, float] | None = None
+    best: tuple[float, float] | None = None  # (band width, split)
     start: int | None = None
     for index, covered in enumerate([*occupancy, float("inf")]):
         if covered <= limit:
             start = index if start is None else start
             continue
         if start is not None and index - start >= MIN_GUTTER_WIDTH:
-            band = (left_edge + start, left_edge + index)
-            left = [word for word in words if word.x1 <= band[0] + 1]
-            right = [word for word in words if word.x0 >= band[1] - 1]
-            wide_enough = best is None or band[1] - band[0] > best[1] - best[0]
+            run = occupancy[start:index]
+            lowest = min(run)
+            low = [start + i for i, value in enumerate(run) if value == lowest]
+            split = left_edge + (low[0] + low[-1]) / 2 + 0.5
+            left = [word for word in words if word.x1 <= split]
+            right = [word for word in words if word.x0 >= split]
             if (
-                wide_enough
-                and _vertical_coverage(left) >= MIN_COLUMN_COVERAGE * text_height
-                and _vertical_coverage(right) >= MIN_COLUMN_COVERAGE * text_height
+                (best is None or index - start > best[0])
+                and min(len(left), len(right)) >= MIN_COLUMN_WORDS
+                and min(_extent(left), _extent(right)) >= min_span
             ):
-                best = band
+                best = (index - start, split)
         start = None
-    return best
+    return None if best is None else best[1]
 
 
 def _rows(words: Sequence[Word]) -> list[list[Word]]:
@@ -123,7 +133,7 @@ def _rows(words: Sequence[Word]) -> list[list[Word]]:
 
 def _row_text(row: Sequence[Word]) -> str:
     """Words of one row, with two spaces where the gap is wide for this row."""
-    gaps = [max(nxt.x0 - word.x1, 0.0) for word, nxt in zip(row, row[1:], strict=False)]
+    gaps = [max(nxt.x0 - word.x1, 0.0) for word, nxt in pairwise(row)]
     if not gaps:
         return row[0].text
     wide = WIDE_GAP_RATIO * max(median(gaps), 0.1)
@@ -141,7 +151,7 @@ def rows_to_text(words: Sequence[Word]) -> str:
         return ""
     line_height = median(max(word.height for word in row) for row in rows)
     lines = [_row_text(rows[0])]
-    for previous, row in zip(rows, rows[1:], strict=False):
+    for previous, row in pairwise(rows):
         gap = min(word.top for word in row) - max(word.bottom for word in previous)
         if gap > PARAGRAPH_GAP_RATIO * line_height:
             lines.append("")
@@ -149,13 +159,12 @@ def rows_to_text(words: Sequence[Word]) -> str:
     return "\n".join(lines)
 
 
-def _blocks(words: Sequence[Word], gutter: tuple[float, float]) -> list[list[Word]]:
+def _blocks(words: Sequence[Word], middle: float) -> list[list[Word]]:
     """Split a two-column page into blocks in reading order.
 
-    Rows holding a word that crosses the gutter are full width; between them, the left
+    Rows holding a word that crosses ``middle`` are full width; between them, the left
     column's words come before the right column's.
     """
-    middle = (gutter[0] + gutter[1]) / 2
     spans = sorted((word.top, word.bottom) for word in words if word.x0 < middle < word.x1)
     merged: list[list[float]] = []
     for top, bottom in spans:
@@ -200,7 +209,7 @@ def words_to_text(words: Sequence[Word]) -> str:
     Returns:
         Lines separated by ``"\\n"``; blank lines between paragraphs and column blocks.
     """
-    gutter = find_gutter(words)
-    if gutter is None:
+    split = find_gutter(words)
+    if split is None:
         return rows_to_text(words)
-    return "\n\n".join(rows_to_text(block) for block in _blocks(words, gutter))
+    return "\n\n".join(rows_to_text(block) for block in _blocks(words, split))

@@ -18,6 +18,7 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from itertools import pairwise
 from statistics import median
 from typing import Any
 
@@ -38,6 +39,8 @@ TINY_FONT_PT = 4.0
 MIN_CONTRAST = 0.1
 #: A page with images and fewer visible characters than this is reported as likely scanned.
 MIN_PAGE_CHARS = 20
+#: Glyphs turned by more than this many degrees are read as rotated text.
+MAX_UPRIGHT_DEGREES = 6.0
 #: Characters start a new word when the gap exceeds this share of their font size.
 X_TOLERANCE_RATIO = 0.15
 
@@ -90,10 +93,7 @@ class _Fill:
     x1: float
     bottom: float
     rgb: Rgb | None
-
-    @property
-    def area(self) -> float:
-        return (self.x1 - self.x0) * (self.bottom - self.top)
+    order: int
 
     def contains(self, x: float, y: float) -> bool:
         return self.x0 <= x <= self.x1 and self.top <= y <= self.bottom
@@ -101,33 +101,49 @@ class _Fill:
 
 @dataclass(frozen=True)
 class _PageObjects:
-    """What one page holds, read from pdfplumber in one go."""
+    """What one page holds, read from pdfplumber in one pass.
+
+    ``chars`` carry an ``"order"`` key: their place in the drawing order, shared with
+    ``fills``, so that the shape drawn under a character can be told.
+    """
 
     bbox: tuple[float, float, float, float]
     chars: list[dict[str, Any]]
-    shapes: list[dict[str, Any]]
-    images: list[dict[str, Any]]
+    fills: list[_Fill]
+    has_images: bool
 
     @classmethod
     def load(cls, page: Any) -> _PageObjects:
-        return cls(page.bbox, page.chars, [*page.rects, *page.curves], page.images)
+        chars, fills, images = [], [], 0
+        for order, obj in enumerate(page.iter_layout_objects(list(page.layout))):
+            kind = obj["object_type"]
+            box = (obj["x0"], obj["top"], obj["x1"], obj["bottom"])
+            if kind == "char":
+                obj["order"] = order
+                chars.append(obj)
+            elif kind == "image":
+                images += 1
+                fills.append(_Fill(*box, None, order))
+            elif (
+                kind in ("rect", "curve")
+                and obj.get("fill")
+                and min(box[2] - box[0], box[3] - box[1]) > 2
+            ):
+                rgb = _to_rgb(obj.get("non_stroking_color"), obj.get("ncs"))
+                fills.append(_Fill(*box, rgb, order))
+        return cls(page.bbox, chars, fills, images > 0)
 
 
-def _fills(page: _PageObjects) -> list[_Fill]:
-    """Filled rectangles and curves (their bounding boxes), and images as unknown colour."""
-    fills = [
-        _Fill(obj["x0"], obj["top"], obj["x1"], obj["bottom"], None) for obj in page.images
-    ]
-    for obj in page.shapes:
-        if obj.get("fill") and obj["x1"] - obj["x0"] > 2 and obj["bottom"] - obj["top"] > 2:
-            rgb = _to_rgb(obj.get("non_stroking_color"), obj.get("ncs"))
-            fills.append(_Fill(obj["x0"], obj["top"], obj["x1"], obj["bottom"], rgb))
-    return fills
-
-
-def _is_rotated(char: dict[str, Any]) -> bool:
-    a, b = char["matrix"][:2]
-    return a <= 0 or abs(b) > 0.1 * a
+def _rotated_flags(chars: Sequence[dict[str, Any]]) -> list[bool]:
+    """Which glyphs are rotated: turned more than :data:`MAX_UPRIGHT_DEGREES`, or tilted at all
+    and drawn next to a rotated glyph (the flat top of a text arc)."""
+    angles = [abs(math.degrees(math.atan2(c["matrix"][1], c["matrix"][0]))) for c in chars]
+    flags = [angle > MAX_UPRIGHT_DEGREES for angle in angles]
+    for index, angle in enumerate(angles):
+        neighbours = (flags[i] for i in (index - 1, index + 1) if 0 <= i < len(flags))
+        if angle > 0.3 and any(neighbours):
+            flags[index] = True
+    return flags
 
 
 def _centre(char: dict[str, Any]) -> tuple[float, float]:
@@ -139,47 +155,77 @@ class _HiddenTest:
 
     def __init__(self, page: _PageObjects) -> None:
         self.bbox = page.bbox
-        self.fills = _fills(page)
-        self._near: dict[tuple[Any, Any], list[_Fill] | None] = {}
+        self.fills = page.fills
+        self._suspect: dict[tuple[str, str], Rgb | None] = {}
 
-    def _suspect_fills(self, rgb: Rgb) -> list[_Fill] | None:
-        """Fills this colour could vanish on; None when the colour is plainly visible."""
-        near = [fill for fill in self.fills if fill.rgb and _contrast(rgb, fill.rgb) < MIN_CONTRAST]
-        return near if near or _contrast(rgb, _WHITE) < MIN_CONTRAST else None
+    def _suspect_colour(self, char: dict[str, Any]) -> Rgb | None:
+        """The character's colour when it could vanish on the page (near white, or near the
+        colour of some fill); None when it is plainly visible or unknown."""
+        key = (str(char.get("non_stroking_color")), str(char.get("ncs")))
+        if key not in self._suspect:
+            rgb = _to_rgb(char.get("non_stroking_color"), char.get("ncs"))
+            near = rgb is not None and (
+                _contrast(rgb, _WHITE) < MIN_CONTRAST
+                or any(fill.rgb and _contrast(rgb, fill.rgb) < MIN_CONTRAST for fill in self.fills)
+            )
+            self._suspect[key] = rgb if near else None
+        return self._suspect[key]
 
     def reason(self, char: dict[str, Any]) -> str | None:
-        """``"tiny font"``, ``"outside the page"``, ``"same colour as background"`` or None."""
+        """``"tiny font"``, ``"outside the page"``, ``"same colour as background"`` or None.
+
+        The background is the last shape or image drawn before the character under its
+        centre, or white paper; text on an image counts as visible.
+        """
         if char["size"] < TINY_FONT_PT:
             return "tiny font"
         x, y = _centre(char)
         x0, top, x1, bottom = self.bbox
         if not (x0 <= x <= x1 and top <= y <= bottom):
             return "outside the page"
-        key = (str(char.get("non_stroking_color")), char.get("ncs"))
-        if key not in self._near:
-            rgb = _to_rgb(char.get("non_stroking_color"), char.get("ncs"))
-            self._near[key] = None if rgb is None else self._suspect_fills(rgb)
-        if self._near[key] is None:
+        rgb = self._suspect_colour(char)
+        if rgb is None:
             return None
-        under = [fill for fill in self.fills if fill.contains(x, y)]
-        background = min(under, key=lambda fill: fill.area).rgb if under else _WHITE
-        rgb = _to_rgb(char.get("non_stroking_color"), char.get("ncs"))
-        if background is None or rgb is None or _contrast(rgb, background) >= MIN_CONTRAST:
+        under = [f for f in self.fills if f.order < char["order"] and f.contains(x, y)]
+        background = max(under, key=lambda fill: fill.order).rgb if under else _WHITE
+        if background is None or _contrast(rgb, background) >= MIN_CONTRAST:
             return None
         return "same colour as background"
 
 
 def _dedupe(chars: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Drop glyphs drawn twice at (almost) the same place, as fake-bold text does."""
-    seen: set[tuple[str, int, int]] = set()
+    """Drop glyphs drawn twice at (almost) the same place, as fake-bold text does.
+
+    Two glyphs are duplicates when text, font and size match and their positions differ by
+    less than a fifth of the size (1 point at most).
+    """
+    seen: set[tuple[str, str, float, int, int]] = set()
     kept = []
     for char in chars:
-        x, y = round(char["x0"]), round(char["top"])
-        near = {(char["text"], x + dx, y + dy) for dx in (-1, 0, 1) for dy in (-1, 0, 1)}
+        size = round(char["size"], 1)
+        step = min(1.0, max(size, 0.5) / 5)
+        x, y = int(char["x0"] // step), int(char["top"] // step)
+        key = (char["text"], char["fontname"], size)
+        near = {(*key, x + dx, y + dy) for dx in (-1, 0, 1) for dy in (-1, 0, 1)}
         if seen.isdisjoint(near):
             kept.append(char)
-        seen.add((char["text"], x, y))
+        seen.add((*key, x, y))
     return kept
+
+
+def _in_line(first: dict[str, Any], second: dict[str, Any]) -> bool:
+    """Whether two glyphs sit side by side on one line."""
+    size = max(first["size"], second["size"], 1.0)
+    return abs(first["top"] - second["top"]) < 0.3 * size and (
+        min(abs(first["x1"] - second["x0"]), abs(second["x1"] - first["x0"])) < size
+    )
+
+
+def _stray_space(chars: Sequence[dict[str, Any]], index: int) -> bool:
+    """A whitespace glyph drawn on its own, away from the text before and after it in the
+    drawing order; it would split a word of another line."""
+    neighbours = [chars[i] for i in (index - 1, index + 1) if 0 <= i < len(chars)]
+    return not any(_in_line(chars[index], other) for other in neighbours)
 
 
 def _words(chars: Sequence[dict[str, Any]]) -> list[Word]:
@@ -205,7 +251,7 @@ def _rotated_lines(chars: Sequence[dict[str, Any]]) -> list[str]:
         previous = char
     lines = []
     for run in runs:
-        steps = [_step(a, b) for a, b in zip(run, run[1:], strict=False)]
+        steps = [_step(a, b) for a, b in pairwise(run)]
         wide = 1.6 * median(steps) if steps else 0.0
         text = run[0]["text"]
         for step, char in zip(steps, run[1:], strict=True):
@@ -232,18 +278,18 @@ def _read_page(page: _PageObjects) -> _PageText:
     test = _HiddenTest(page)
     hidden, rotated, visible = [], [], []
     reasons: Counter[str] = Counter()
-    for char in _dedupe(page.chars):
-        if char["text"].isspace():
-            (rotated if _is_rotated(char) else visible).append(char)
-            continue
-        reason = test.reason(char)
-        if reason:
+    chars = _dedupe(page.chars)
+    for index, (char, is_rotated) in enumerate(zip(chars, _rotated_flags(chars), strict=True)):
+        if is_rotated and char["text"].isspace():
+            rotated.append(char)
+        elif char["text"].isspace():
+            if not _stray_space(chars, index):
+                visible.append(char)
+        elif reason := test.reason(char):
             reasons[reason] += 1
             hidden.append(char)
-        elif _is_rotated(char):
-            rotated.append(char)
         else:
-            visible.append(char)
+            (rotated if is_rotated else visible).append(char)
     # Rotated whitespace only separates words inside a run; it does not start one.
     while rotated and rotated[0]["text"].isspace():
         rotated.pop(0)
@@ -253,7 +299,7 @@ def _read_page(page: _PageObjects) -> _PageText:
         hidden=rows_to_text(_words(hidden)),
         hidden_reasons=reasons,
         visible_chars=sum(not char["text"].isspace() for char in visible + rotated),
-        has_images=bool(page.images),
+        has_images=page.has_images,
     )
 
 

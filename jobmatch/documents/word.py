@@ -128,7 +128,6 @@ def read_docx(data: bytes, name: str) -> RawDocument:
     warnings = ()
     if hidden.strip():
         warnings = (
-            "Hidden text removed (text formatted as hidden in Word); it is not used for "
-            "matching.",
+            "Hidden text removed (text formatted as hidden in Word); it is not used for matching.",
         )
     return RawDocument(pages=(text,), hidden_text=hidden, warnings=warnings)

