@@ -31,7 +31,7 @@ fi
 
 find_bin() {
     find /usr/lib/postgresql -mindepth 2 -maxdepth 2 -type d -name bin 2>/dev/null \
-        | sort -V | tail -n 1
+        | sort -V | tail -n 1 || true
 }
 
 PG_BIN=$(find_bin)
@@ -60,11 +60,21 @@ if as_postgres "$PG_BIN/pg_ctl" status -D "$PGDIR" >/dev/null 2>&1; then
     echo "postgres.sh: server already running in $PGDIR" >&2
 else
     echo "postgres.sh: starting the server on 127.0.0.1:$PORT" >&2
-    as_postgres "$PG_BIN/pg_ctl" start -D "$PGDIR" -l "$PGDIR/server.log" -w -t 60 \
-        -o "-c listen_addresses=127.0.0.1 -c port=$PORT -c unix_socket_directories=$PGDIR \
-            -c fsync=off -c synchronous_commit=off -c full_page_writes=off" >/dev/null \
-        || { tail -n 20 "$PGDIR/server.log" >&2; exit 1; }
+    # The server outlives this script: it must not inherit the caller's pipes (our stdout,
+    # captured by $(...), or any other open descriptor), or the caller would wait forever.
+    (
+        for fd in "/proc/$BASHPID/fd"/*; do
+            fd=${fd##*/}
+            if ((fd > 2)); then eval "exec $fd>&-"; fi
+        done
+        exec runuser -u postgres -- "$PG_BIN/pg_ctl" start -D "$PGDIR" -l "$PGDIR/server.log" \
+            -w -t 60 -o "-c listen_addresses=127.0.0.1 -c port=$PORT \
+            -c unix_socket_directories=$PGDIR -c fsync=off -c synchronous_commit=off \
+            -c full_page_writes=off" </dev/null >/dev/null
+    ) || { tail -n 20 "$PGDIR/server.log" >&2; exit 1; }
 fi
+
+PORT=$(sed -n 4p "$PGDIR/postmaster.pid")  # the running server's port, whoever started it
 
 # Role and database, created once; the password is (re)set every time.
 as_postgres "$PG_BIN/psql" -h "$PGDIR" -p "$PORT" -d postgres -q -v ON_ERROR_STOP=1 \

@@ -20,7 +20,7 @@ from jobmatch.embeddings import chunk_text, load_embedder
 
 
 def sample_texts(count: int) -> list[str]:
-    """Offer descriptions, each cut to its first ~220 words (about 300 model tokens)."""
+    """Offer descriptions, each cut to its first 170 words (about 300 model tokens)."""
     source = (
         Settings().shared_data_dir / "france_travail_offers_vimchun" / "france_travail_offers.jsonl"
     )
@@ -28,7 +28,7 @@ def sample_texts(count: int) -> list[str]:
         texts = [json.loads(line)["description"] for line in source.open(encoding="utf-8")]
     else:
         texts = [offer.description for offer in demo_offers()]
-    texts = [" ".join(t.split()[:220]) for t in texts if len(t.split()) >= 220]
+    texts = [" ".join(t.split()[:170]) for t in texts if len(t.split()) >= 170]
     return (texts * (count // max(len(texts), 1) + 1))[:count]
 
 

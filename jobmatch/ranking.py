@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
@@ -72,6 +72,15 @@ class FirstStageRanker:
     cache: EmbeddingCache | None = None
     aggregation: Aggregation = "coverage"
     lexical_weight: float | None = None
+    _lexical: tuple[tuple[str, ...], LexicalScorer] | None = field(
+        default=None, init=False, repr=False
+    )
+
+    def _lexical_scorer(self, texts: tuple[str, ...]) -> LexicalScorer:
+        """The TF-IDF model of these offers, fitted once for all the CVs ranked against them."""
+        if self._lexical is None or self._lexical[0] != texts:
+            self._lexical = (texts, LexicalScorer(texts))
+        return self._lexical[1]
 
     def rank(
         self, cv_text: str, offers: Sequence[Offer], progress: StageProgress | None = None
@@ -90,10 +99,9 @@ class FirstStageRanker:
         """
         if not offers:
             raise ValueError("No offers to rank.")
-        texts = [offer.text for offer in offers]
-        percent: dict[str, np.ndarray] = {
-            LEXICAL: anchors_for(LEXICAL).to_percent(LexicalScorer(texts).score(cv_text))
-        }
+        texts = tuple(offer.text for offer in offers)
+        lexical = self._lexical_scorer(texts).score(cv_text)
+        percent: dict[str, np.ndarray] = {LEXICAL: anchors_for(LEXICAL).to_percent(lexical)}
         for embedder in self.embedders:
             offer_chunks = embed_documents(
                 embedder,

@@ -9,6 +9,8 @@ transaction, recording each in the ``schema_version`` table.
 from __future__ import annotations
 
 import json
+import sqlite3
+import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -91,10 +93,10 @@ Migration = Callable[[Connection], None]
 
 def _v1_create_tables(conn: Connection) -> None:
     """Version 1: offers, CVs, runs and scores."""
-    metadata = MetaData()
+    schema = MetaData()
     Table(
         "offers",
-        metadata,
+        schema,
         Column("id", Text, primary_key=True),
         Column("seq", Integer, nullable=False, index=True),
         Column("title", Text, nullable=False),
@@ -109,7 +111,7 @@ def _v1_create_tables(conn: Connection) -> None:
     )
     Table(
         "cvs",
-        metadata,
+        schema,
         Column("id", Text, primary_key=True),
         Column("name", Text, nullable=False),
         Column("text", Text, nullable=False),
@@ -120,7 +122,7 @@ def _v1_create_tables(conn: Connection) -> None:
     )
     Table(
         "runs",
-        metadata,
+        schema,
         Column("id", Text, primary_key=True),
         Column("kind", Text, nullable=False),
         Column("params", Text, nullable=False),
@@ -131,19 +133,19 @@ def _v1_create_tables(conn: Connection) -> None:
     )
     Table(
         "scores",
-        metadata,
+        schema,
         Column("run_id", Text, ForeignKey("runs.id", ondelete="CASCADE"), nullable=False),
         Column("cv_id", Text, nullable=False),
         Column("offer_id", Text, nullable=False),
         Column("rank", Integer, nullable=False),
         Column("lexical_score", Float, nullable=False),
-        Column("bi_score", Float, nullable=False),
+        Column("bi_score", Float, nullable=True),
         Column("final_score", Float, nullable=False),
         Column("cross_score", Float),
         Column("extra", Text, nullable=False),
         PrimaryKeyConstraint("run_id", "cv_id", "offer_id"),
     )
-    metadata.create_all(conn)
+    schema.create_all(conn)
 
 
 #: Ordered migrations; ``MIGRATIONS[i]`` upgrades a database to version ``i + 1``.
@@ -151,17 +153,18 @@ MIGRATIONS: tuple[Migration, ...] = (_v1_create_tables,)
 
 # --- Current schema (what the queries use) ----------------------------------------------------
 
-_metadata = MetaData()
+#: The current schema, which the queries use.
+metadata = MetaData()
 
 schema_version_table = Table(
     "schema_version",
-    _metadata,
+    metadata,
     Column("version", Integer, primary_key=True, autoincrement=False),
     Column("applied_at", UTCDateTime, nullable=False),
 )
 offers_table = Table(
     "offers",
-    _metadata,
+    metadata,
     Column("id", Text, primary_key=True),
     Column("seq", Integer, nullable=False, index=True),
     Column("title", Text, nullable=False),
@@ -176,7 +179,7 @@ offers_table = Table(
 )
 cvs_table = Table(
     "cvs",
-    _metadata,
+    metadata,
     Column("id", Text, primary_key=True),
     Column("name", Text, nullable=False),
     Column("text", Text, nullable=False),
@@ -187,7 +190,7 @@ cvs_table = Table(
 )
 runs_table = Table(
     "runs",
-    _metadata,
+    metadata,
     Column("id", Text, primary_key=True),
     Column("kind", Text, nullable=False),
     Column("params", Text, nullable=False),
@@ -198,13 +201,13 @@ runs_table = Table(
 )
 scores_table = Table(
     "scores",
-    _metadata,
+    metadata,
     Column("run_id", Text, ForeignKey("runs.id", ondelete="CASCADE"), nullable=False),
     Column("cv_id", Text, nullable=False),
     Column("offer_id", Text, nullable=False),
     Column("rank", Integer, nullable=False),
     Column("lexical_score", Float, nullable=False),
-    Column("bi_score", Float, nullable=False),
+    Column("bi_score", Float, nullable=True),
     Column("final_score", Float, nullable=False),
     Column("cross_score", Float),
     Column("extra", Text, nullable=False),
@@ -268,9 +271,9 @@ class ScoreRow:
         cv_id: The CV.
         offer_id: The offer.
         rank: Position of the offer for this CV, 1 = best.
-        lexical_score: Lexical (BM25-like) score.
-        bi_score: Bi-encoder similarity.
-        final_score: Fused first-stage score.
+        lexical_score: Lexical (TF-IDF) score, 0–100.
+        bi_score: Bi-encoder score, 0–100; ``None`` when ranked without a bi-encoder.
+        final_score: Fused first-stage score, 0–100.
         cross_score: Cross-encoder score; default ``None`` (pair not reranked).
         extra: Anything else worth keeping (stored as JSON); default empty.
     """
@@ -279,7 +282,7 @@ class ScoreRow:
     offer_id: str
     rank: int
     lexical_score: float
-    bi_score: float
+    bi_score: float | None
     final_score: float
     cross_score: float | None = None
     extra: dict[str, Any] = field(default_factory=dict)
@@ -299,6 +302,23 @@ def _batches(items: Iterable[Any], size: int = BATCH_SIZE) -> Iterator[list[Any]
         yield batch
 
 
+def _enable_wal(cursor: sqlite3.Cursor) -> None:
+    """Switch the file to WAL mode (a no-op once it is).
+
+    Retries until the busy timeout while another connection holds the lock: on a new file,
+    SQLite answers "locked" here at once instead of calling the busy handler.
+    """
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
+
+
 def _configure_sqlite(engine: Engine) -> None:
     """Per-connection pragmas, and BEGIN emitted by SQLAlchemy so DDL is transactional too."""
 
@@ -308,7 +328,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys = ON")
-        cursor.execute("PRAGMA journal_mode = WAL")
+        _enable_wal(cursor)
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -340,12 +360,16 @@ class Database:
         if backend not in {"sqlite", "postgresql"}:
             raise ValueError(f"unsupported database {backend!r}: use sqlite or postgresql")
         if backend == "sqlite" and parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         self._engine = create_engine(parsed, pool_pre_ping=backend == "postgresql")
         if backend == "sqlite":
             _configure_sqlite(self._engine)
         self._insert = sqlite.insert if backend == "sqlite" else postgresql.insert
-        self._migrate()
+        try:
+            self._migrate()
+        except BaseException:
+            self._engine.dispose()
+            raise
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None) -> Database:
@@ -418,7 +442,9 @@ class Database:
             schema_version_table.create(conn, checkfirst=True)
             for number in range(version + 1, latest + 1):
                 MIGRATIONS[number - 1](conn)
-                conn.execute(schema_version_table.insert().values(version=number, applied_at=_now()))
+                conn.execute(
+                    schema_version_table.insert().values(version=number, applied_at=_now())
+                )
 
     # --- Offers -------------------------------------------------------------------------------
 
@@ -426,7 +452,8 @@ class Database:
         """Insert offers, or update those whose id is already stored, in one transaction.
 
         An updated offer keeps its place in insertion order and its ``created_at``. If anything
-        fails (a bad offer, an exception from ``offers``), nothing of this call is kept.
+        fails (a bad offer, an exception from ``offers``), nothing of this call is kept. It holds
+        the database's write lock while it reads ``offers``, so other writers wait for it.
 
         Args:
             offers: Offers to store; a repeated id within the call keeps the last one.

@@ -27,11 +27,14 @@ _SHORT_KEEP = frozenset({"c", "r"})
 _TOKEN = re.compile(r"[a-z0-9][a-z0-9+#]*(?:[.][a-z0-9+#]+)*")
 
 
+# Combining diacritical marks (U+0300–U+036F), deleted after NFKD decomposition.
+_STRIP_MARKS = dict.fromkeys(range(0x300, 0x370))
+
+
 def fold_accents(text: str) -> str:
     """Lower-case and strip accents: "Expérience Œuvre" → "experience oeuvre"."""
     text = text.lower().replace("œ", "oe").replace("æ", "ae")
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(char for char in decomposed if not unicodedata.combining(char))
+    return unicodedata.normalize("NFKD", text).translate(_STRIP_MARKS)
 
 
 @lru_cache(maxsize=1)

@@ -15,9 +15,12 @@ _JUNK = re.compile(r"\(cid:\d+\)|[\x00-\x08\x0e-\x1f\x7f-\x9f\u200b-\u200d\u2060
 # Symbols used as list bullets, including the private-use code points of the Symbol and
 # Wingdings fonts that Word exports keep (U+F0B7 is Word's default bullet).
 _BULLET_SYMBOLS = (
-    "•◦▪▫■□●○◆◇♦❖►▶▸‣⁃∙·➢➤➔→✓✔✗\uf0b7\uf0a7\uf0a8\uf0d8\uf0d9\uf076\uf0fc\uf0e8\uf06e\uf0a4"
+    "•◦▪▫■□●○◆◇♦❖⋄◊►▶▸‣⁃∙·➢➣➤➔→✓✔✗\uf0b7\uf0a7\uf0a8\uf0d8\uf0d9\uf076\uf0fc\uf0e8\uf06e\uf0a4"
 )
-_BULLET = re.compile(rf"^ *(?:[{_BULLET_SYMBOLS}][ {_BULLET_SYMBOLS}]*|[-–—*] +)", re.MULTILINE)
+# A bullet at a line start; an undecodable glyph there ("(cid:127)") is one too.
+_BULLET = re.compile(
+    rf"^ *(?:(?:[{_BULLET_SYMBOLS}]|\(cid:\d+\))[ {_BULLET_SYMBOLS}]*|[-–—*] +)", re.MULTILINE
+)
 _PRIVATE_USE = re.compile(r"[\ue000-\uf8ff]")
 # Three or more single characters separated by single spaces: "D A T A" (a wider gap ends it).
 _LETTER_RUN = re.compile(r"(?<!\S)\S(?: \S){2,}(?!\S)")
@@ -56,6 +59,10 @@ _MOJIBAKE = re.compile(
 )
 
 
+# "Â" standing alone: what is left of a no-break space (C2 A0) decoded as cp1252.
+_LONE_A_CIRCUMFLEX = re.compile(r"(?<!\S)Â+(?!\S)")
+
+
 def _decode_mojibake(match: re.Match[str]) -> str:
     raw = bytes(_BYTE_OF[ch] for ch in match.group())
     try:
@@ -68,9 +75,11 @@ def repair_mojibake(text: str) -> str:
     """Undo UTF-8 text that was decoded as cp1252 or Latin-1 ("Ã©" → "é", "â€¢" → "•").
 
     Only complete, valid UTF-8 byte sequences are decoded, which real text never spells out
-    with these characters, so correct text is left alone.
+    with these characters, so correct text is left alone. A lone ``"Â"`` (what remains of a
+    no-break space) is dropped, and ``"â¢"`` (a bullet missing its middle byte) becomes ``"•"``.
     """
-    return _MOJIBAKE.sub(_decode_mojibake, text).replace("â¢", "•")
+    text = _MOJIBAKE.sub(_decode_mojibake, text).replace("â¢", "•")
+    return _LONE_A_CIRCUMFLEX.sub("", text)
 
 
 def _join_run(match: re.Match[str]) -> str:
@@ -138,8 +147,8 @@ def clean_text(text: str) -> str:
     text = repair_mojibake(text)
     text = _LINE_BREAKS.sub("\n", text)
     text = unicodedata.normalize("NFC", text).translate(_LIGATURES)
-    text = _SPACES.sub(" ", _JUNK.sub("", text))
-    text = _BULLET.sub("- ", text)
+    text = _BULLET.sub("- ", _SPACES.sub(" ", text))
+    text = _JUNK.sub("", text)
     text = _PRIVATE_USE.sub("", text)
     text = "\n".join(join_letter_spacing(line.strip(" ")) for line in text.split("\n"))
     text = _SOFT_HYPHEN_BREAK.sub("", text).replace("\u00ad", "")

@@ -17,7 +17,7 @@ from jobmatch.documents.errors import (
     UnsupportedDocument,
 )
 from jobmatch.documents.model import ExtractedDocument, PageSpan, RawDocument
-from jobmatch.documents.pdf import MIN_PAGE_CHARS, read_pdf
+from jobmatch.documents.pdf import MIN_TEXT_CHARS, read_pdf
 from jobmatch.documents.word import read_docx
 
 #: File name extensions accepted, and the file type each one announces.
@@ -37,8 +37,11 @@ _SIGNATURES: tuple[tuple[bytes, str], ...] = (
     (b"MM\x00*", "a TIFF image"),
     (b"{\\rtf", "an RTF document"),
 )
-_TEXT_BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"))
-_TEXT_BOMS += ((codecs.BOM_UTF16_BE, "utf-16"),)
+_TEXT_BOMS = (
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
 # The content each file type must have, as named by :func:`_content_kind`.
 _EXPECTED_KIND = {"pdf": "a PDF", "docx": "a ZIP archive", "txt": "plain text"}
 _KIND_TO_TYPE = {kind: file_type for file_type, kind in _EXPECTED_KIND.items()}
@@ -213,7 +216,7 @@ def extract_document(
         raw = read_txt(data, name)
     text, spans = _assemble(raw.pages)
     hidden = clean_text(raw.hidden_text)
-    enough = sum(ch.isalnum() for ch in text) >= (MIN_PAGE_CHARS if file_type == "pdf" else 1)
+    enough = sum(ch.isalnum() for ch in text) >= (MIN_TEXT_CHARS if file_type == "pdf" else 1)
     if not enough:
         raise _no_text(name, file_type, hidden)
     return ExtractedDocument(

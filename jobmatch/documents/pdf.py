@@ -37,8 +37,9 @@ TINY_FONT_PT = 4.0
 #: Text whose colour differs from its background by less than this (largest RGB channel
 #: difference, 0–1) is treated as hidden.
 MIN_CONTRAST = 0.1
-#: A page with images and fewer visible characters than this is reported as likely scanned.
-MIN_PAGE_CHARS = 20
+#: A page with images and fewer visible characters than this is reported as likely scanned; a
+#: PDF with fewer letters and digits than this in all has no extractable text.
+MIN_TEXT_CHARS = 20
 #: Glyphs turned by more than this many degrees are read as rotated text.
 MAX_UPRIGHT_DEGREES = 6.0
 #: Characters start a new word when the gap exceeds this share of their font size.
@@ -104,7 +105,8 @@ class _PageObjects:
     """What one page holds, read from pdfplumber in one pass.
 
     ``chars`` carry an ``"order"`` key: their place in the drawing order, shared with
-    ``fills``, so that the shape drawn under a character can be told.
+    ``fills``, so that the shape drawn under a character can be told. Glyphs with non-finite
+    coordinates (broken or hostile files) are dropped.
     """
 
     bbox: tuple[float, float, float, float]
@@ -119,8 +121,9 @@ class _PageObjects:
             kind = obj["object_type"]
             box = (obj["x0"], obj["top"], obj["x1"], obj["bottom"])
             if kind == "char":
-                obj["order"] = order
-                chars.append(obj)
+                if all(math.isfinite(value) for value in (*box, obj["size"])):
+                    obj["order"] = order
+                    chars.append(obj)
             elif kind == "image":
                 images += 1
                 fills.append(_Fill(*box, None, order))
@@ -363,7 +366,8 @@ def read_pdf(data: bytes, name: str, max_pages: int) -> RawDocument:
     with _pdf_errors(name):
         pdf = pdfplumber.open(io.BytesIO(data))
     with pdf:
-        declared = _declared_page_count(pdf)
+        with _pdf_errors(name):
+            declared = _declared_page_count(pdf)
         if declared is not None and declared > max_pages:
             raise too_long
         with _pdf_errors(name):
@@ -384,7 +388,7 @@ def read_pdf(data: bytes, name: str, max_pages: int) -> RawDocument:
         with_hidden = [number for number, page in enumerate(pages, 1) if page.hidden_reasons]
         warnings.append(_hidden_warning(reasons, with_hidden))
     for number, page in enumerate(pages, 1):
-        if page.visible_chars < MIN_PAGE_CHARS and page.has_images:
+        if page.visible_chars < MIN_TEXT_CHARS and page.has_images:
             warnings.append(
                 f"Page {number} holds images but almost no text: it may be scanned. Run OCR "
                 "(for example ocrmypdf) on the file to include its text."

@@ -1,17 +1,20 @@
-"""Word (.docx) files to raw text with python-docx: paragraphs, tables and text boxes in order."""
+"""Word (.docx) files to raw text with python-docx, in document order.
+
+The body is walked in its XML so that nothing a CV template commonly uses is skipped:
+paragraphs, tables (nested too), content controls (``w:sdt``) and text boxes; runs formatted
+as hidden (``w:vanish``) are set aside.
+"""
 
 from __future__ import annotations
 
 import io
 import zipfile
 from collections.abc import Iterator
+from typing import Any
 
 import docx
-from docx.document import Document
 from docx.opc.exceptions import OpcError
 from docx.oxml.ns import qn
-from docx.table import Table, _Cell
-from docx.text.paragraph import Paragraph
 from docx.text.run import Run
 
 from jobmatch.documents.errors import CorruptDocument, DocumentTooLarge, UnsupportedDocument
@@ -20,75 +23,76 @@ from jobmatch.documents.model import RawDocument
 #: Largest total uncompressed size of a .docx archive, in bytes (guards against zip bombs).
 MAX_DOCX_UNCOMPRESSED_BYTES = 200_000_000
 
+_P, _R, _TABLE, _ROW, _CELL = qn("w:p"), qn("w:r"), qn("w:tbl"), qn("w:tr"), qn("w:tc")
+_CONTROL, _CONTROL_CONTENT, _TEXT_BOX = qn("w:sdt"), qn("w:sdtContent"), qn("w:txbxContent")
 _FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
-_TEXT_BOX = qn("w:txbxContent")
+
+Line = tuple[str, str]  # (visible, hidden) text of one paragraph or table row
 
 
-def _runs_text(paragraph: Paragraph) -> tuple[str, str]:
-    """Visible and hidden (``w:vanish``) text of a paragraph."""
+def _own(element: Any, paragraph: Any) -> bool:
+    """Whether ``element`` belongs to ``paragraph`` itself, not to a text box inside it."""
+    return next(element.iterancestors(_P), None) is paragraph
+
+
+def _paragraph(paragraph: Any, part: Any) -> Iterator[Line]:
+    """The paragraph's text, then the text of text boxes anchored in it."""
     visible, hidden = [], []
-    for item in paragraph.iter_inner_content():
-        runs = [item] if isinstance(item, Run) else item.runs
-        for run in runs:
+    for element in paragraph.iter(_R):
+        if _own(element, paragraph):
+            run = Run(element, part)
             (hidden if run.font.hidden else visible).append(run.text)
-    return "".join(visible), "".join(hidden)
+    yield "".join(visible), "".join(hidden)
+    for box in paragraph.iter(_TEXT_BOX):
+        # Word stores each text box twice: a drawing, and a VML fallback copy.
+        if _own(box, paragraph) and not any(a.tag == _FALLBACK for a in box.iterancestors()):
+            yield from _blocks(box, part)
 
 
-def _text_boxes(paragraph: Paragraph) -> Iterator[Paragraph]:
-    """Paragraphs of text boxes anchored in ``paragraph`` (not their VML fallback copies)."""
-    for box in paragraph._p.iter(_TEXT_BOX):
-        if not any(ancestor.tag == _FALLBACK for ancestor in box.iterancestors()):
-            yield from (Paragraph(p, paragraph._parent) for p in box.iterchildren(qn("w:p")))
-
-
-def _paragraphs(paragraph: Paragraph) -> Iterator[tuple[str, str]]:
-    yield _runs_text(paragraph)
-    for inner in _text_boxes(paragraph):
-        yield _runs_text(inner)
-
-
-def _blocks(container: Document | _Cell) -> Iterator[tuple[str, str]]:
-    """``(visible, hidden)`` text of each line of a body or table cell, in document order."""
-    for item in container.iter_inner_content():
-        if isinstance(item, Paragraph):
-            yield from _paragraphs(item)
-        else:
-            yield from _table(item)
-
-
-def _table(table: Table) -> Iterator[tuple[str, str]]:
-    """One line per row of short cells (``"a | b"``); cells holding more are read in turn."""
-    for row in table.rows:
-        cells: list[_Cell] = []
-        for cell in row.cells:  # a merged cell is repeated; read it once
-            if not cells or cell._tc is not cells[-1]._tc:
-                cells.append(cell)
-        contents = [list(_blocks(cell)) for cell in cells]
-        if all(len(lines) <= 1 for lines in contents):
-            visible = " | ".join(lines[0][0] for lines in contents if lines and lines[0][0])
-            hidden = " ".join(lines[0][1] for lines in contents if lines and lines[0][1])
+def _table(table: Any, part: Any) -> Iterator[Line]:
+    """One line per row of one-line cells (``"a | b"``); cells holding more are read in turn."""
+    for row in table.iterchildren(_ROW):
+        cells = [list(_blocks(cell, part)) for cell in row.iterchildren(_CELL)]
+        cells = [[line for line in cell if any(line)] for cell in cells]
+        if all(len(cell) <= 1 for cell in cells):
+            visible = " | ".join(cell[0][0] for cell in cells if cell and cell[0][0])
+            hidden = " ".join(cell[0][1] for cell in cells if cell and cell[0][1])
             yield visible, hidden
             continue
-        yield ("", "")
-        for lines in contents:
-            yield from lines
+        for cell in cells:
             yield ("", "")
+            yield from cell
+        yield ("", "")
 
 
-def _header_footer_lines(document: Document) -> tuple[list[str], list[str]]:
+def _blocks(container: Any, part: Any) -> Iterator[Line]:
+    """Lines of a body, cell, text box or content control, in document order."""
+    for child in container.iterchildren():
+        if child.tag == _P:
+            yield from _paragraph(child, part)
+        elif child.tag == _TABLE:
+            yield from _table(child, part)
+        elif child.tag == _CONTROL:
+            for content in child.iterchildren(_CONTROL_CONTENT):
+                yield from _blocks(content, part)
+
+
+def _header_footer_lines(document: Any) -> tuple[list[str], list[str]]:
     """Distinct header and footer paragraphs of all sections."""
     headers: list[str] = []
     footers: list[str] = []
     for section in document.sections:
-        for part, lines in ((section.header, headers), (section.footer, footers)):
-            for paragraph in part.paragraphs:
-                if paragraph.text.strip() and paragraph.text not in lines:
-                    lines.append(paragraph.text)
+        for story, lines in ((section.header, headers), (section.footer, footers)):
+            if story.is_linked_to_previous:
+                continue
+            for visible, _ in _blocks(story.part.element, story.part):
+                if visible.strip() and visible not in lines:
+                    lines.append(visible)
     return headers, footers
 
 
 def read_docx(data: bytes, name: str) -> RawDocument:
-    """Read a .docx file into raw text: headers, body (paragraphs, tables, text boxes), footers.
+    """Read a .docx file into raw text: headers, body, footers.
 
     Args:
         data: The file's bytes (a ZIP archive).
@@ -116,7 +120,7 @@ def read_docx(data: bytes, name: str) -> RawDocument:
         )
     try:
         document = docx.Document(io.BytesIO(data))
-        lines = list(_blocks(document))
+        lines = list(_blocks(document.element.body, document.part))
         headers, footers = _header_footer_lines(document)
     except (OpcError, KeyError, ValueError, zipfile.BadZipFile, SyntaxError) as exc:
         # lxml's XMLSyntaxError derives from SyntaxError.

@@ -1,0 +1,60 @@
+"""The Streamlit pages, driven with AppTest on an empty workspace and on the demo data."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from jobmatch.config import PROJECT_ROOT
+from jobmatch.storage import Database
+
+TIMEOUT = 300
+
+
+@pytest.fixture
+def workspace(tmp_path, monkeypatch):
+    """An empty data folder for the app."""
+    monkeypatch.setenv("JOBMATCH_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("JOBMATCH_DATABASE_URL", raising=False)
+    return tmp_path
+
+
+def test_home_routes_to_the_overview_on_an_empty_workspace(workspace):
+    app = AppTest.from_file(str(PROJECT_ROOT / "Home.py"), default_timeout=TIMEOUT).run()
+    assert not app.exception
+    assert app.title[0].value == "jobmatch"
+    assert [metric.value for metric in app.metric] == ["0", "0", "0"]
+
+
+def test_matching_page_ranks_a_demo_cv_and_records_the_run(workspace):
+    app = AppTest.from_file(str(PROJECT_ROOT / "pages" / "matching.py"), default_timeout=TIMEOUT)
+    app.run()
+    assert not app.exception
+    assert app.button[0].label == "Rank offers"
+    app.selectbox[0].select("cv_ingenieure_ia.docx")
+    app.button[0].click().run()
+    assert not app.exception
+    table = app.dataframe[0].value
+    assert len(table) == 40
+    assert table["final_score"].is_monotonic_decreasing
+    assert "Download ranked matches (CSV)" in [b.proto.label for b in app.get("download_button")]
+
+    database = Database(f"sqlite:///{workspace / 'jobmatch.sqlite3'}")
+    run = database.list_runs()[0]
+    assert run.status == "done"
+    artifact = pd.read_csv(workspace / "runs" / run.id / "matches.csv")
+    assert artifact["title"].tolist() == table["title"].tolist()
+    database.close()
+
+    app.slider[0].set_value(100).run()  # scores never reach 100 %: everything is filtered out
+    assert len(app.dataframe[0].value) == 0
+    assert app.caption[0].value.startswith("0 of 40 offers")
+
+
+def test_matching_page_waits_for_an_upload_before_ranking(workspace):
+    app = AppTest.from_file(str(PROJECT_ROOT / "pages" / "matching.py"), default_timeout=TIMEOUT)
+    app.run()
+    app.radio[1].set_value("Upload offers").run()
+    assert not app.exception
+    assert app.button[0].disabled  # nothing to rank yet
