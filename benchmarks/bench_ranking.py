@@ -7,8 +7,9 @@ or, without ``../shared/data``, the demo offers. Their chunk vectors are put in 
 first, as after an earlier run: the real chunking and cache keys, with random unit vectors as
 values, because embedding 10,000 offers takes hours with the bundled multilingual model
 (its throughput is measured by bench_embeddings.py). What is timed is what a new CV costs:
-its extraction-free text is chunked and embedded, the offers' vectors are read from the cache,
-TF-IDF is fitted and every score computed.
+its text is chunked and embedded, the offers' vectors are read from the cache and every score
+computed. The first CV also fits TF-IDF on the offers; later CVs against the same offers reuse
+it (as the CLI's ``--cvs`` does).
 """
 
 from __future__ import annotations

@@ -72,7 +72,9 @@ def test_lexical_scores_matching_offer_highest_and_ignores_accents():
 
 def test_anchors_map_to_0_100_strictly_increasing():
     anchors = Anchors(0.2, 0.6)
-    assert anchors.to_percent(np.array([0.2, 0.4, 0.6])) == pytest.approx([11.92, 50, 88.08], abs=0.01)
+    assert anchors.to_percent(np.array([0.2, 0.4, 0.6])) == pytest.approx(
+        [11.92, 50, 88.08], abs=0.01
+    )
     extremes = anchors.to_percent(np.array([-1.0, -0.9, 0.99, 1.0]))
     assert np.all(np.diff(extremes) > 0)  # never clipped: far-apart values keep their order
     assert np.all((extremes > 0) & (extremes < 100))
