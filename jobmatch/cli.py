@@ -12,8 +12,9 @@ from tqdm import tqdm
 from jobmatch.artifacts import atomic_write_csv
 from jobmatch.config import Settings
 from jobmatch.documents import DocumentError, ExtractedDocument, extract_document
-from jobmatch.embeddings import EmbedderError, load_embedder
-from jobmatch.offers import OffersFileError, load_offers
+from jobmatch.embeddings import load_embedder
+from jobmatch.errors import JobmatchError
+from jobmatch.offers import load_offers
 from jobmatch.pipeline import rank_documents
 from jobmatch.storage import Database
 
@@ -21,7 +22,7 @@ CV_SUFFIXES = {".pdf", ".docx", ".txt"}
 EXIT_BAD_INPUT = 2
 
 
-class InputError(ValueError):
+class InputError(JobmatchError, ValueError):
     """Bad command-line input; the message is shown as is."""
 
 
@@ -81,6 +82,8 @@ def extract_cvs(paths: Sequence[Path], settings: Settings) -> list[ExtractedDocu
 
 def run_rank(args: argparse.Namespace, settings: Settings) -> int:
     """Rank offers for each CV, write the CSV, and record the run in the database."""
+    if args.top_k < 0:
+        raise InputError("--top-k must be 0 (all) or a positive number.")
     documents = extract_cvs(collect_cv_paths(args.cvs or [args.cv]), settings)
     offers = load_offers(args.offers)
     names = settings.embedders if args.models is None else [m for m in args.models.split(",") if m]
@@ -112,13 +115,10 @@ def run_rank(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The ``jobmatch`` argument parser."""
-    parser = argparse.ArgumentParser(
-        prog="python -m jobmatch", description="Local CV / job-offer matching."
-    )
-    commands = parser.add_subparsers(dest="command", required=True)
+def add_rank_command(commands: argparse._SubParsersAction) -> None:
+    """``rank``: offers ranked for one or more CVs, written as CSV."""
     rank = commands.add_parser("rank", help="Rank offers for one or more CVs and write a CSV.")
+    rank.set_defaults(handler=run_rank)
     cv_group = rank.add_mutually_exclusive_group(required=True)
     cv_group.add_argument("--cv", help="A CV file (.pdf, .docx or .txt).")
     cv_group.add_argument(
@@ -148,17 +148,28 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="Never call an LLM (ranking uses none; kept for the stable contract).",
     )
+
+
+#: Each adds one sub-command whose parser sets ``handler(args, settings) -> exit code``.
+COMMANDS = (add_rank_command,)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``jobmatch`` argument parser."""
+    parser = argparse.ArgumentParser(
+        prog="python -m jobmatch", description="Local CV / job-offer matching."
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    for add_command in COMMANDS:
+        add_command(commands)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point; returns the process exit code."""
+    """Entry point; returns the process exit code (2 for input the user must fix)."""
     args = build_parser().parse_args(argv)
-    settings = Settings()
     try:
-        if args.top_k < 0:
-            raise InputError("--top-k must be 0 (all) or a positive number.")
-        return run_rank(args, settings)
-    except (InputError, OffersFileError, DocumentError, EmbedderError) as exc:
+        return args.handler(args, Settings())
+    except JobmatchError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT

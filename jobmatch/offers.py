@@ -11,11 +11,13 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from jobmatch.errors import JobmatchError
+
 #: Columns of the offers-file contract; ``id`` and ``description`` are the ones that matter most.
 OFFER_COLUMNS = ("id", "title", "company", "location", "description", "url")
 
 
-class OffersFileError(ValueError):
+class OffersFileError(JobmatchError, ValueError):
     """An offers file cannot be read; the message says why, for the user."""
 
 

