@@ -9,7 +9,16 @@ st.set_page_config(page_title="jobmatch", page_icon="🎯", layout="wide")
 navigation = st.navigation(
     {
         "": [st.Page("pages/overview.py", title="Overview", icon="🏠", default=True)],
-        "Matching": [st.Page("pages/matching.py", title="Semantic matching", icon="📊")],
+        "Job search": [
+            st.Page("pages/convert_cv.py", title="Convert CV", icon="📄"),
+        ],
+        "Matching": [
+            st.Page("pages/matching.py", title="Semantic matching", icon="📊"),
+            st.Page("pages/compare_cvs.py", title="Compare CVs", icon="⚖️"),
+        ],
+        "Validation": [
+            st.Page("pages/runs.py", title="Run history & timings", icon="🕒"),
+        ],
     }
 )
 navigation.run()

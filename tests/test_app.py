@@ -12,6 +12,11 @@ from jobmatch.storage import Database
 TIMEOUT = 300
 
 
+def page(name: str) -> AppTest:
+    """A page of the app, run on its own."""
+    return AppTest.from_file(str(PROJECT_ROOT / "pages" / name), default_timeout=TIMEOUT)
+
+
 @pytest.fixture
 def workspace(tmp_path, monkeypatch):
     """An empty data folder for the app."""
@@ -28,8 +33,7 @@ def test_home_routes_to_the_overview_on_an_empty_workspace(workspace):
 
 
 def test_matching_page_ranks_a_demo_cv_and_records_the_run(workspace):
-    app = AppTest.from_file(str(PROJECT_ROOT / "pages" / "matching.py"), default_timeout=TIMEOUT)
-    app.run()
+    app = page("matching.py").run()
     assert not app.exception
     assert app.button[0].label == "Rank offers"
     app.selectbox[0].select("cv_ingenieure_ia.docx")
@@ -53,8 +57,48 @@ def test_matching_page_ranks_a_demo_cv_and_records_the_run(workspace):
 
 
 def test_matching_page_waits_for_an_upload_before_ranking(workspace):
-    app = AppTest.from_file(str(PROJECT_ROOT / "pages" / "matching.py"), default_timeout=TIMEOUT)
-    app.run()
+    app = page("matching.py").run()
     app.radio[1].set_value("Upload offers").run()
     assert not app.exception
     assert app.button[0].disabled  # nothing to rank yet
+
+
+def test_every_page_renders_on_an_empty_workspace(workspace):
+    for name in ("convert_cv.py", "matching.py", "compare_cvs.py", "runs.py"):  # overview: Home
+        app = page(name).run()
+        assert not app.exception, name
+    assert "No run yet" in page("runs.py").run().info[0].value
+
+
+def test_convert_cv_page_extracts_and_saves_a_demo_cv(workspace):
+    app = page("convert_cv.py").run()
+    app.selectbox[0].select("cv_gestion_locative.pdf").run()
+    assert not app.exception
+    text = app.text_area[0].value
+    assert "gestion locative" in text.lower()
+    assert app.success[0].value.startswith("Converted cv_gestion_locative.pdf")
+    assert len(list((workspace / "cvs").glob("*.txt"))) == 1
+
+
+def test_compare_page_puts_the_matching_cv_ahead_on_ai_offers(workspace):
+    app = page("compare_cvs.py").run()
+    assert not app.exception
+    app.button[0].click().run()
+    assert not app.exception
+    table = app.dataframe[0].value
+    assert len(table) == 40
+    ai = table[table["title"].str.contains("IA|Machine Learning|Data Scientist", regex=True)]
+    gap = ai["gap (first − second)"]
+    assert (gap > 0).mean() >= 0.8  # the AI CV beats the property-management CV on AI offers
+    terms = app.dataframe[1].value
+    assert len(terms) > 0
+
+
+def test_runs_page_lists_a_run_and_its_artifact(workspace):
+    matching = page("matching.py").run()
+    matching.button[0].click().run()
+    app = page("runs.py").run()
+    assert not app.exception
+    history = app.dataframe[0].value
+    assert history["status"].tolist() == ["done"]
+    assert app.get("download_button")[0].proto.label == "Download matches.csv"
