@@ -11,6 +11,7 @@ navigation = st.navigation(
         "": [st.Page("pages/overview.py", title="Overview", icon="🏠", default=True)],
         "Job search": [
             st.Page("pages/convert_cv.py", title="Convert CV", icon="📄"),
+            st.Page("pages/offers.py", title="Offers", icon="🔎"),
         ],
         "Matching": [
             st.Page("pages/matching.py", title="Semantic matching", icon="📊"),

@@ -83,7 +83,14 @@ def offer_from_record(record: dict[str, Any]) -> Offer:
     return Offer(extra=extra, **values)
 
 
-def _read_records(raw: bytes, path: Path) -> list[dict[str, Any]]:
+def read_records(raw: bytes, path: Path) -> list[dict[str, Any]]:
+    """Rows of a CSV, JSONL or JSON file as dicts, by the suffix of ``path``.
+
+    JSONL is split on ``\\n`` only: U+2028 and friends may sit unescaped inside JSON strings.
+
+    Raises:
+        OffersFileError: Unreadable content or an unknown suffix.
+    """
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -91,7 +98,7 @@ def _read_records(raw: bytes, path: Path) -> list[dict[str, Any]]:
     suffix = path.suffix.lower()
     if suffix in {".jsonl", ".ndjson"}:
         records = []
-        for number, line in enumerate(text.splitlines(), start=1):
+        for number, line in enumerate(text.split("\n"), start=1):
             if not line.strip():
                 continue
             try:
@@ -155,7 +162,7 @@ def parse_offers(data: bytes, filename: str) -> list[Offer]:
         OffersFileError: Unreadable content, no ``description`` column, or no offer.
     """
     path = Path(filename)
-    records = _read_records(data, path)
+    records = read_records(data, path)
     if not records:
         raise OffersFileError(f"{path.name}: no offers in the file.")
     columns = {key for record in records for key in record}

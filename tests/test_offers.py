@@ -63,3 +63,10 @@ def test_bad_offers_files_give_clear_messages(content, name, message):
 def test_missing_file(tmp_path):
     with pytest.raises(OffersFileError, match="not found"):
         load_offers(tmp_path / "nope.csv")
+
+
+def test_jsonl_keeps_unicode_line_separators_inside_strings():
+    first = '{"id": "1", "description": "Missions\u2028- Python\u2029- SQL"}'
+    offers = parse_offers(f'{first}\r\n{{"id": "2", "description": "x"}}'.encode(), "o.jsonl")
+    assert [o.id for o in offers] == ["1", "2"]
+    assert offers[0].description == "Missions\u2028- Python\u2029- SQL"

@@ -1,0 +1,1 @@
+"""Scraping HelloWork with a real (headless) browser: URLs and parsers, browser, crawl loop."""
