@@ -6,21 +6,20 @@ import itertools
 from collections.abc import Sequence
 
 import numpy as np
-from sklearn.feature_extraction.text import TfidfVectorizer
+import pandas as pd
+from scipy import sparse
 
 from jobmatch.text import tokenize
-
-
-def _unigrams_and_bigrams(text: str) -> list[str]:
-    tokens = tokenize(text)
-    return tokens + [f"{first} {second}" for first, second in itertools.pairwise(tokens)]
 
 
 class LexicalScorer:
     """TF-IDF cosine between a CV and each offer, the IDF learnt on the offers.
 
     Uses sub-linear term frequency and unigrams + bigrams (so "machine learning" counts as a
-    phrase), after lower-casing, accent folding and French/English stop-word removal.
+    phrase), after lower-casing, accent folding and French/English stop-word removal. Terms
+    are scikit-learn's ``TfidfVectorizer(sublinear_tf=True)`` ones (smoothed IDF, L2-normalised
+    rows), counted with vectorised integer codes instead of a Python dictionary of strings:
+    a bigram is the pair of its words' codes.
 
     Args:
         offer_texts: The corpus the CV is compared against.
@@ -28,15 +27,52 @@ class LexicalScorer:
 
     def __init__(self, offer_texts: Sequence[str]) -> None:
         self._size = len(offer_texts)
-        self._vectorizer = TfidfVectorizer(analyzer=_unigrams_and_bigrams, sublinear_tf=True)
-        try:
-            self._offers = self._vectorizer.fit_transform(offer_texts)
-        except ValueError:  # no word in any offer: nothing can match lexically
-            self._offers = None
+        documents = [tokenize(text) for text in offer_texts]
+        lengths = np.fromiter(map(len, documents), dtype=np.int64, count=self._size)
+        codes, words = pd.factorize(
+            pd.Series(list(itertools.chain.from_iterable(documents)), dtype=object)
+        )
+        self._words = pd.Index(words)
+        rows = np.repeat(np.arange(self._size), lengths)
+        # A bigram joins two consecutive tokens of the same document.
+        pairs = np.flatnonzero(rows[1:] == rows[:-1])
+        bigram_codes, bigrams = pd.factorize(codes[pairs] * len(words) + codes[pairs + 1])
+        self._bigrams = pd.Index(bigrams)
+        self._offers: sparse.csr_matrix | None = None
+        self._idf = np.zeros(0)
+        if len(words):
+            counts = self._counts(
+                np.concatenate([rows, rows[pairs]]),
+                np.concatenate([codes, bigram_codes + len(words)]),
+                self._size,
+            )
+            document_frequency = np.bincount(counts.indices, minlength=counts.shape[1])
+            self._idf = np.log((1 + self._size) / (1 + document_frequency)) + 1
+            self._offers = self._weighted(counts)
+
+    def _counts(self, rows: np.ndarray, features: np.ndarray, n_rows: int) -> sparse.csr_matrix:
+        """Term counts as a (documents, unigrams + bigrams) sparse matrix."""
+        shape = (n_rows, len(self._words) + len(self._bigrams))
+        counts = sparse.csr_matrix((np.ones(len(features)), (rows, features)), shape=shape)
+        counts.sum_duplicates()
+        return counts
+
+    def _weighted(self, counts: sparse.csr_matrix) -> sparse.csr_matrix:
+        """Sub-linear TF x IDF, each row scaled to unit length."""
+        weights = counts.copy()
+        weights.data = (np.log(weights.data) + 1) * self._idf[weights.indices]
+        norms = np.sqrt(np.asarray(weights.multiply(weights).sum(axis=1)).ravel())
+        return sparse.diags(1 / np.where(norms > 0, norms, 1)) @ weights
 
     def score(self, cv_text: str) -> np.ndarray:
         """Cosine similarity (0–1) of ``cv_text`` with every offer, in corpus order."""
         if self._offers is None:
             return np.zeros(self._size)
-        query = self._vectorizer.transform([cv_text])
+        codes = self._words.get_indexer(tokenize(cv_text))
+        pairs = np.flatnonzero((codes[:-1] >= 0) & (codes[1:] >= 0))
+        bigram_codes = self._bigrams.get_indexer(codes[pairs] * len(self._words) + codes[pairs + 1])
+        features = np.concatenate(
+            [codes[codes >= 0], bigram_codes[bigram_codes >= 0] + len(self._words)]
+        )
+        query = self._weighted(self._counts(np.zeros(len(features), np.int64), features, 1))
         return np.asarray((self._offers @ query.T).toarray()).ravel()

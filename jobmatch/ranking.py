@@ -49,10 +49,18 @@ def dense_similarity(
     Returns:
         One similarity per offer.
     """
+    if not offer_chunks:
+        return np.zeros(0)
+    # All offers' chunks in one matrix, each offer a segment starting at ``starts``.
+    counts = np.array([len(chunks) for chunks in offer_chunks])
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    stacked = np.concatenate(offer_chunks)
     if aggregation == "mean":
-        offers = np.stack([mean_vector(chunks) for chunks in offer_chunks])
+        sums = np.add.reduceat(stacked, starts, axis=0)
+        offers = sums / np.maximum(np.linalg.norm(sums, axis=1, keepdims=True), 1e-12)
         return offers @ mean_vector(cv_chunks)
-    return np.array([float((chunks @ cv_chunks.T).max(axis=1).mean()) for chunks in offer_chunks])
+    best = (stacked @ cv_chunks.T).max(axis=1)
+    return np.add.reduceat(best.astype(np.float64), starts) / counts
 
 
 @dataclass

