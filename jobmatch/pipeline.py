@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 import pandas as pd
 
@@ -17,6 +18,7 @@ from jobmatch.documents import ExtractedDocument
 from jobmatch.embeddings import Embedder, EmbeddingCache
 from jobmatch.offers import Offer
 from jobmatch.ranking import FirstStageRanker, StageProgress
+from jobmatch.reranking import Reranker, load_reranker, rerank_matches
 from jobmatch.storage import Database, ScoreRow
 
 MATCHES_FILE = "matches.csv"
@@ -46,8 +48,8 @@ def _score_rows(cv_id: str, frame: pd.DataFrame) -> list[ScoreRow]:
             lexical_score=float(row.lexical_score),
             bi_score=None if pd.isna(row.bi_score) else float(row.bi_score),
             final_score=float(row.final_score),
-            cross_score=None,
-            extra={},
+            cross_score=None if pd.isna(row.cross_score) else float(row.cross_score),
+            extra={"first_stage_score": float(row.first_stage_score), "band": row.band},
         )
         for row in frame.itertuples()
     ]
@@ -60,13 +62,18 @@ def rank_documents(
     settings: Settings,
     database: Database,
     embedders: Sequence[Embedder],
+    reranker: Reranker | Literal["settings"] | None = "settings",
+    rerank_top_k: int | None = None,
     offers_source: str = "",
     progress: StageProgress | None = None,
 ) -> RankRun:
     """Rank ``offers`` for each CV document and record everything.
 
-    Offers and CVs are stored in the database, every score row is committed per CV as soon as
-    it is computed, and ``runs/<run-id>/matches.csv`` is written atomically at the end.
+    The first stage scores every offer; the cross-encoder rescores its ``rerank_top_k`` best
+    (batched), and every offer gets the calibrated ``final_score`` and its ``band`` (see
+    :func:`jobmatch.reranking.rerank_matches`). Offers and CVs are stored in the database,
+    every score row is committed per CV as soon as it is computed, and
+    ``runs/<run-id>/matches.csv`` is written atomically at the end.
 
     Args:
         documents: Extracted CVs.
@@ -74,12 +81,19 @@ def rank_documents(
         settings: Paths and defaults.
         database: Where offers, CVs, the run and its scores are stored.
         embedders: Bi-encoders to fuse (none: lexical only).
+        reranker: Cross-encoder for the best offers, ``None`` for the first stage only.
+            Default ``"settings"``: ``settings.reranker`` (the bundled offline model).
+        rerank_top_k: Offers reranked per CV. Default ``settings.rerank_top_k``.
         offers_source: Where the offers came from, stored with them. Default ``""``.
         progress: Optional ``(stage, done, total)`` callback.
 
     Returns:
         The run.
     """
+    top_k = settings.rerank_top_k if rerank_top_k is None else rerank_top_k
+    if reranker == "settings":
+        reranker = load_reranker(settings.reranker) if top_k else None
+    texts = {offer.id: offer.text for offer in offers}
     database.upsert_offers(offers, source=offers_source)
     run_id = database.start_run(
         "rank",
@@ -87,6 +101,8 @@ def rank_documents(
             "cvs": [d.name for d in documents],
             "offers": offers_source,
             "models": [e.name for e in embedders],
+            "reranker": reranker.name if reranker is not None else "",
+            "rerank_top_k": top_k,
         },
     )
     cache = EmbeddingCache(settings.cache_dir / "embeddings.sqlite3")
@@ -100,6 +116,9 @@ def rank_documents(
                 document.name, document.text, document.sha256, document.file_type
             )
             frame = ranker.rank(document.text, offers, progress=progress)
+            frame = rerank_matches(frame, document.text, texts, reranker, top_k).drop(
+                columns="cross_logit"
+            )
             database.add_scores(run_id, _score_rows(cv_id, frame))
             frame.insert(0, "cv_id", Path(document.name).stem)
             frames.append(frame)

@@ -26,6 +26,8 @@ def show_matches(run: RankRun) -> None:
                 "company",
                 "location",
                 "final_score",
+                "band",
+                "cross_score",
                 "lexical_score",
                 "bi_score",
                 "url",
@@ -36,6 +38,8 @@ def show_matches(run: RankRun) -> None:
             "final_score": st.column_config.ProgressColumn(
                 "Final %", min_value=0, max_value=100, format="%.0f"
             ),
+            "band": st.column_config.TextColumn("Match"),
+            "cross_score": st.column_config.NumberColumn("Cross-encoder %", format="%.0f"),
             "lexical_score": st.column_config.NumberColumn("Lexical %", format="%.0f"),
             "bi_score": st.column_config.NumberColumn("Bi-encoder %", format="%.0f"),
             "url": st.column_config.LinkColumn("Link"),

@@ -23,6 +23,8 @@ CONTRACT_COLUMNS = [
     "final_score",
     "title",
     "company",
+    "cross_score",
+    "band",
 ]
 
 CV_AI = """Camille Martin — Ingénieure IA
@@ -105,11 +107,17 @@ def test_rank_one_cv_writes_the_contract_csv_and_records_the_run(inputs, tmp_pat
     assert sorted(frame["offer_id"]) == ["ai", "chef", "rent"]
     assert frame.iloc[0]["offer_id"] == "ai"
     assert frame.iloc[0]["url"] == "https://example.com/ai"
+    assert frame["final_score"].is_monotonic_decreasing
+    assert frame["cross_score"].between(0, 100).all()  # all 3 offers are within the top 20
+    assert frame.iloc[0]["band"] in {"strong", "partial"}
+    assert set(frame["band"]) <= {"strong", "partial", "weak"}
 
     database = Database(f"sqlite:///{inputs['data'] / 'jobmatch.sqlite3'}")
     run = database.list_runs(kind="rank")[0]
     assert run.status == "done"
-    assert len(database.get_scores(run.id)) == 3
+    scores = database.get_scores(run.id)
+    assert len(scores) == 3
+    assert all(row.cross_score is not None and "band" in row.extra for row in scores)
     assert database.count_offers() == 3
     artifact = pd.read_csv(inputs["data"] / "runs" / run.id / "matches.csv")
     assert artifact["offer_id"].tolist() == frame["offer_id"].tolist()
@@ -233,6 +241,127 @@ def test_real_french_cvs_against_france_travail_offers(shared_data, tmp_path):
     ai_top3 = frame[(frame["cv_id"] == "cv_ingenieur_ia") & (frame["rank"] <= 3)]
     assert ai_top3["title"].str.contains("Data").all(), ai_top3["title"].tolist()
     data_jobs = frame[frame["title"].str.contains("Data")]
-    by_cv = data_jobs.pivot(index="offer_id", columns="cv_id", values="final_score")
+    by_cv = data_jobs.pivot(index="offer_id", columns="cv_id", values="first_stage_score")
     gap = by_cv["cv_ingenieur_ia"] - by_cv["cv_non_ingenieur_ia"]
     assert gap.mean() > 15 and (gap > 0).mean() >= 0.75, gap.to_dict()
+    # The calibrated final score (a probability, less spread) keeps the same order.
+    by_cv = data_jobs.pivot(index="offer_id", columns="cv_id", values="final_score")
+    gap = by_cv["cv_ingenieur_ia"] - by_cv["cv_non_ingenieur_ia"]
+    assert gap.mean() > 5 and (gap > 0).mean() >= 0.75, gap.to_dict()
+
+
+def test_rank_without_reranking_keeps_the_calibrated_scale(inputs, tmp_path):
+    out = tmp_path / "o.csv"
+    result = run_cli(
+        "rank",
+        "--cv",
+        str(inputs["cv"]),
+        "--offers",
+        str(inputs["offers"]),
+        "--out",
+        str(out),
+        "--models",
+        "",
+        "--rerank-top-k",
+        "0",
+        data_dir=inputs["data"],
+    )
+    assert result.returncode == 0, result.stderr
+    frame = pd.read_csv(out)
+    assert frame["cross_score"].isna().all()
+    assert (
+        frame["final_score"].between(0, 100).all() and frame["final_score"].is_monotonic_decreasing
+    )
+    assert frame.iloc[0]["offer_id"] == "ai"
+    assert frame["first_stage_score"].is_monotonic_decreasing
+
+
+PAIRS = [
+    (CV_AI, "Stage IA : PyTorch, NLP et modèles de langage en Python.", 1),
+    (CV_AI, "Gestionnaire locatif : baux, quittances, états des lieux.", 0),
+    (CV_RENT, "Gestionnaire locatif : baux, quittances, états des lieux.", 1),
+    (CV_RENT, "Stage IA : PyTorch, NLP et modèles de langage en Python.", 0),
+    (CV_RENT, "Chef de cuisine : menus, commandes et stocks.", 0),
+    (CV_AI, "Chef de cuisine : menus, commandes et stocks.", 0),
+]
+
+
+def test_evaluate_writes_the_report_figures_and_run(tmp_path):
+    labelled = tmp_path / "pairs.csv"
+    pd.DataFrame(PAIRS, columns=["cv", "offer", "label"]).to_csv(labelled, index=False)
+    out = tmp_path / "report"
+    result = run_cli(
+        "evaluate",
+        "--pairs",
+        str(labelled),
+        "--models",
+        "",
+        "--bootstrap",
+        "100",
+        "--out",
+        str(out),
+        data_dir=tmp_path / "data",
+    )
+    assert result.returncode == 0, result.stderr
+    assert "| metric | TF-IDF | first stage | cross-encoder | final |" in result.stdout
+    metrics = pd.read_csv(out / "metrics.csv")
+    assert set(metrics["system"]) == {"tfidf", "first_stage", "cross_encoder", "final"}
+    assert {"f1", "best_f1", "average_precision", "roc_auc", "ndcg@10", "spearman"} <= set(
+        metrics["metric"]
+    )
+    finite = metrics.dropna(subset=["value", "low", "high"])
+    assert (
+        (finite["low"] <= finite["value"] + 1e-9) & (finite["value"] <= finite["high"] + 1e-9)
+    ).all()
+    scores = pd.read_csv(out / "scores.csv")
+    assert len(scores) == len(PAIRS) and scores["final"].between(0, 100).all()
+    figure = json.loads((out / "figures" / "pairs_roc.json").read_text(encoding="utf-8"))
+    assert len(figure["data"]) == 5  # four systems and the chance line
+    assert (out / "figures.html").stat().st_size > 0
+    assert "# Evaluation report" in (out / "report.md").read_text(encoding="utf-8")
+    database = Database(f"sqlite:///{tmp_path / 'data' / 'jobmatch.sqlite3'}")
+    assert database.list_runs(kind="evaluate")[0].status == "done"
+    database.close()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--pairs", "missing.csv"], "Labelled file not found"),
+        ([], "Nothing to evaluate"),
+        (["--ranking", "labels.csv"], "needs --offers"),
+    ],
+)
+def test_evaluate_bad_input_exits_2(tmp_path, args, message):
+    result = run_cli("evaluate", *args, "--models", "", data_dir=tmp_path / "data")
+    assert result.returncode == 2
+    assert message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_evaluate_on_real_llm_labelled_pairs(shared_data, tmp_path):
+    source = pd.read_csv(shared_data / "pfe2025_llm_labeled_pairs" / "labeled_data.csv")
+    sample = source.sample(24, random_state=0).rename(
+        columns={"cv_text": "cv", "offer_text": "offer", "score": "label"}
+    )
+    labelled = tmp_path / "pfe.csv"
+    sample.to_csv(labelled, index=False)
+    result = run_cli(
+        "evaluate",
+        "--pairs",
+        str(labelled),
+        "--label-threshold",
+        "0.35",
+        "--models",
+        "",
+        "--bootstrap",
+        "100",
+        "--out",
+        str(tmp_path / "report"),
+        data_dir=tmp_path / "data",
+    )
+    assert result.returncode == 0, result.stderr
+    metrics = pd.read_csv(tmp_path / "report" / "metrics.csv").set_index(["system", "metric"])
+    for system in ("tfidf", "first_stage", "cross_encoder", "final"):
+        assert 0 <= metrics.loc[(system, "roc_auc"), "value"] <= 1
+    scores = pd.read_csv(tmp_path / "report" / "scores.csv")
+    assert scores["relevant"].sum() == (sample["label"] >= 0.35).sum()
