@@ -8,17 +8,17 @@ st.set_page_config(page_title="jobmatch", page_icon="🎯", layout="wide")
 
 navigation = st.navigation(
     {
-        "": [st.Page("pages/overview.py", title="Overview", icon="🏠", default=True)],
+        "": [st.Page("app_pages/overview.py", title="Overview", icon="🏠", default=True)],
         "Job search": [
-            st.Page("pages/convert_cv.py", title="Convert CV", icon="📄"),
-            st.Page("pages/offers.py", title="Offers", icon="🔎"),
+            st.Page("app_pages/convert_cv.py", title="Convert CV", icon="📄"),
+            st.Page("app_pages/offers.py", title="Offers", icon="🔎"),
         ],
         "Matching": [
-            st.Page("pages/matching.py", title="Semantic matching", icon="📊"),
-            st.Page("pages/compare_cvs.py", title="Compare CVs", icon="⚖️"),
+            st.Page("app_pages/matching.py", title="Semantic matching", icon="📊"),
+            st.Page("app_pages/compare_cvs.py", title="Compare CVs", icon="⚖️"),
         ],
         "Validation": [
-            st.Page("pages/runs.py", title="Run history & timings", icon="🕒"),
+            st.Page("app_pages/runs.py", title="Run history & timings", icon="🕒"),
         ],
     }
 )

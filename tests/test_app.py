@@ -14,7 +14,7 @@ TIMEOUT = 300
 
 def page(name: str) -> AppTest:
     """A page of the app, run on its own."""
-    return AppTest.from_file(str(PROJECT_ROOT / "pages" / name), default_timeout=TIMEOUT)
+    return AppTest.from_file(str(PROJECT_ROOT / "app_pages" / name), default_timeout=TIMEOUT)
 
 
 @pytest.fixture

@@ -207,7 +207,7 @@ def workspace(tmp_path, monkeypatch) -> Path:
 
 
 def offers_page() -> AppTest:
-    return AppTest.from_file(str(PROJECT_ROOT / "pages" / "offers.py"), default_timeout=60)
+    return AppTest.from_file(str(PROJECT_ROOT / "app_pages" / "offers.py"), default_timeout=60)
 
 
 def test_offers_page_renders_on_an_empty_workspace(workspace):

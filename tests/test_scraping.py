@@ -669,7 +669,7 @@ def test_cli_scrape_stores_offers_and_exits_2_on_a_captcha(site, tmp_path, monke
 def test_offers_page_scrapes_with_progress(site, tmp_path, monkeypatch):
     monkeypatch.setenv("JOBMATCH_DATA_DIR", str(tmp_path))
     monkeypatch.delenv("JOBMATCH_DATABASE_URL", raising=False)
-    app = AppTest.from_file(str(PROJECT_ROOT / "pages" / "offers.py"), default_timeout=120)
+    app = AppTest.from_file(str(PROJECT_ROOT / "app_pages" / "offers.py"), default_timeout=120)
     app.run()
     app.text_input(key="scrape.keywords").input("data")
     app.text_input(key="scrape.location").input("Lyon")

@@ -9,10 +9,11 @@ from jobmatch.history import run_history
 from jobmatch.storage import Database
 
 STAGES = (
-    ("pages/convert_cv.py", "Convert CV", "PDF, DOCX or TXT to clean text; hidden text reported."),
-    ("pages/matching.py", "Semantic matching", "Rank offers: TF-IDF fused with a bi-encoder."),
-    ("pages/compare_cvs.py", "Compare CVs", "Two CVs against the same offers, side by side."),
-    ("pages/runs.py", "Run history & timings", "Every run, its duration and its artifacts."),
+    ("app_pages/offers.py", "Offers", "Scrape HelloWork, import a file, or paste an offer."),
+    ("app_pages/convert_cv.py", "Convert CV", "PDF, DOCX or TXT to clean text; hidden text shown."),
+    ("app_pages/matching.py", "Semantic matching", "Rank, rerank and score offers for a CV."),
+    ("app_pages/compare_cvs.py", "Compare CVs", "Two CVs against the same offers, side by side."),
+    ("app_pages/runs.py", "Run history & timings", "Every run, its duration and its artifacts."),
 )
 
 
