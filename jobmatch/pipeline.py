@@ -39,6 +39,19 @@ class RankRun:
     artifact: Path
 
 
+def cv_labels(documents: Sequence[ExtractedDocument]) -> list[str]:
+    """The ``cv_id`` shown for each CV: its file stem, or its file name where stems collide
+    (``cv.pdf`` and ``cv.txt``), with ``~2``, ``~3``… where even names repeat."""
+    stems = [Path(document.name).stem for document in documents]
+    names = stems if len(set(stems)) == len(stems) else [d.name for d in documents]
+    seen: dict[str, int] = {}
+    labels = []
+    for name in names:
+        seen[name] = seen.get(name, 0) + 1
+        labels.append(name if seen[name] == 1 else f"{name}~{seen[name]}")
+    return labels
+
+
 def _score_rows(cv_id: str, frame: pd.DataFrame) -> list[ScoreRow]:
     return [
         ScoreRow(
@@ -109,9 +122,8 @@ def rank_documents(
     try:
         ranker = FirstStageRanker(embedders, cache=cache)
         frames = []
-        for number, document in enumerate(documents, start=1):
-            if progress is not None:
-                progress("CVs", number - 1, len(documents))
+        labels = cv_labels(documents)
+        for number, (document, label) in enumerate(zip(documents, labels, strict=True), start=1):
             cv_id = database.add_cv(
                 document.name, document.text, document.sha256, document.file_type
             )
@@ -120,8 +132,10 @@ def rank_documents(
                 columns="cross_logit"
             )
             database.add_scores(run_id, _score_rows(cv_id, frame))
-            frame.insert(0, "cv_id", Path(document.name).stem)
+            frame.insert(0, "cv_id", label)
             frames.append(frame)
+            if progress is not None:
+                progress("CVs", number, len(documents))
         matches = pd.concat(frames, ignore_index=True)
         artifact = atomic_write_csv(settings.runs_dir / run_id / MATCHES_FILE, matches)
     except BaseException as exc:

@@ -6,8 +6,9 @@ import pandas as pd
 
 from jobmatch.compare import separating_terms, side_by_side
 from jobmatch.config import Settings
-from jobmatch.documents import extract_document
+from jobmatch.documents import ExtractedDocument, extract_document
 from jobmatch.history import run_artifacts, run_history
+from jobmatch.pipeline import cv_labels
 from jobmatch.storage import Database
 from jobmatch.workspace import save_cv
 
@@ -64,3 +65,12 @@ def test_side_by_side_and_separating_terms():
     terms = separating_terms("Python, PyTorch, NLP", "Baux et quittances, Python", offers)
     assert terms.only_first == [("nlp", 1), ("pytorch", 1)]  # ties sorted by term
     assert terms.only_second == [("baux", 1)]  # "quittances" is in no offer; "python" in both
+
+
+def test_cv_labels_stay_unique():
+    def doc(name: str) -> ExtractedDocument:
+        return ExtractedDocument("x", (), (), "", "txt", name, name)
+
+    assert cv_labels([doc("a.pdf"), doc("b.txt")]) == ["a", "b"]
+    assert cv_labels([doc("cv.pdf"), doc("cv.txt")]) == ["cv.pdf", "cv.txt"]
+    assert cv_labels([doc("cv.pdf"), doc("cv.pdf")]) == ["cv.pdf", "cv.pdf~2"]
