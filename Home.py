@@ -8,17 +8,23 @@ st.set_page_config(page_title="jobmatch", page_icon="🎯", layout="wide")
 
 navigation = st.navigation(
     {
-        "": [st.Page("app_pages/overview.py", title="Overview", icon="🏠", default=True)],
+        "": [
+            st.Page("app_pages/overview.py", title="Overview", icon=":material/home:", default=True)
+        ],
         "Job search": [
-            st.Page("app_pages/convert_cv.py", title="Convert CV", icon="📄"),
-            st.Page("app_pages/offers.py", title="Offers", icon="🔎"),
+            st.Page("app_pages/convert_cv.py", title="Convert CV", icon=":material/description:"),
+            st.Page("app_pages/offers.py", title="Offers", icon=":material/search:"),
         ],
         "Matching": [
-            st.Page("app_pages/matching.py", title="Semantic matching", icon="📊"),
-            st.Page("app_pages/compare_cvs.py", title="Compare CVs", icon="⚖️"),
+            st.Page(
+                "app_pages/matching.py", title="Semantic matching", icon=":material/leaderboard:"
+            ),
+            st.Page(
+                "app_pages/compare_cvs.py", title="Compare CVs", icon=":material/compare_arrows:"
+            ),
         ],
         "Validation": [
-            st.Page("app_pages/runs.py", title="Run history & timings", icon="🕒"),
+            st.Page("app_pages/runs.py", title="Run history & timings", icon=":material/history:"),
         ],
     }
 )
