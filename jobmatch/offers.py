@@ -175,14 +175,21 @@ def parse_offers(data: bytes, filename: str) -> list[Offer]:
     return dedupe_ids(offer_from_record(record) for record in records)
 
 
-def dedupe_ids(offers: Iterable[Offer]) -> list[Offer]:
-    """Give repeated ids a ``~2``, ``~3``… suffix so every offer stays addressable."""
+def unique_labels(labels: Iterable[str]) -> list[str]:
+    """The labels in order, repeats suffixed ``~2``, ``~3``… so each names one item."""
     seen: dict[str, int] = {}
     result = []
-    for offer in offers:
-        count = seen.get(offer.id, 0) + 1
-        seen[offer.id] = count
-        if count > 1:
-            offer = Offer(**{**asdict(offer), "id": f"{offer.id}~{count}"})
-        result.append(offer)
+    for label in labels:
+        seen[label] = seen.get(label, 0) + 1
+        result.append(label if seen[label] == 1 else f"{label}~{seen[label]}")
     return result
+
+
+def dedupe_ids(offers: Iterable[Offer]) -> list[Offer]:
+    """Give repeated ids a ``~2``, ``~3``… suffix so every offer stays addressable."""
+    offers = list(offers)
+    ids = unique_labels(offer.id for offer in offers)
+    return [
+        offer if new_id == offer.id else Offer(**{**asdict(offer), "id": new_id})
+        for offer, new_id in zip(offers, ids, strict=True)
+    ]

@@ -16,7 +16,7 @@ from jobmatch.artifacts import atomic_write_csv
 from jobmatch.config import Settings
 from jobmatch.documents import ExtractedDocument
 from jobmatch.embeddings import Embedder, EmbeddingCache
-from jobmatch.offers import Offer
+from jobmatch.offers import Offer, unique_labels
 from jobmatch.ranking import FirstStageRanker, StageProgress
 from jobmatch.reranking import Reranker, load_reranker, rerank_matches
 from jobmatch.storage import Database, ScoreRow
@@ -44,12 +44,7 @@ def cv_labels(documents: Sequence[ExtractedDocument]) -> list[str]:
     (``cv.pdf`` and ``cv.txt``), with ``~2``, ``~3``… where even names repeat."""
     stems = [Path(document.name).stem for document in documents]
     names = stems if len(set(stems)) == len(stems) else [d.name for d in documents]
-    seen: dict[str, int] = {}
-    labels = []
-    for name in names:
-        seen[name] = seen.get(name, 0) + 1
-        labels.append(name if seen[name] == 1 else f"{name}~{seen[name]}")
-    return labels
+    return unique_labels(names)
 
 
 def _score_rows(cv_id: str, frame: pd.DataFrame) -> list[ScoreRow]:
