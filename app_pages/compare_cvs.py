@@ -8,7 +8,7 @@ import streamlit as st
 from jobmatch.compare import SeparatingTerms, separating_terms, side_by_side
 from jobmatch.config import Settings
 from jobmatch.errors import JobmatchError
-from ui import cached_rank, choose_cv, choose_models, choose_offers
+from ui import choose_cv, choose_models, choose_offers, choose_rerank_top_k, rank_with_status
 
 COMPARISON_KEY = "compare.result"
 
@@ -44,13 +44,14 @@ def compare_cvs() -> None:
         st.error(str(exc))
         return
     models = choose_models(settings)
+    top_k = choose_rerank_top_k(settings)
     ready = first is not None and second is not None and bool(offers)
     if ready and first.sha256 == second.sha256:
         st.warning("Both sides are the same CV: choose two different CVs.")
         ready = False
     if st.button("Compare", type="primary", disabled=not ready):
         try:
-            run = cached_rank((first, second), offers, tuple(models))
+            run = rank_with_status((first, second), offers, tuple(models), top_k)
         except JobmatchError as exc:
             st.error(str(exc))
             return

@@ -8,6 +8,8 @@ import streamlit as st
 
 from jobmatch.config import Settings
 from jobmatch.history import run_artifacts, run_history
+from jobmatch.insights import timing_table
+from jobmatch.pipeline import load_rank_run
 from jobmatch.storage import Database
 
 
@@ -20,6 +22,8 @@ def show_artifacts(settings: Settings, run_id: str) -> None:
         with st.expander(path.name, expanded=path.suffix == ".csv"):
             if path.suffix == ".csv":
                 st.dataframe(pd.read_csv(path), hide_index=True)
+            elif path.suffix == ".json":
+                st.code(path.read_text(encoding="utf-8", errors="replace")[:20_000], "json")
             else:
                 st.text(path.read_text(encoding="utf-8", errors="replace")[:20_000])
             st.download_button(
@@ -52,6 +56,16 @@ def runs() -> None:
         )
         st.plotly_chart(figure, width="stretch")
     run_id = st.selectbox("Artifacts of run", history["run_id"])
+    run = load_rank_run(settings, run_id)
+    if run is not None and run.timings:
+        figure = px.bar(
+            timing_table(run.timings),
+            x="seconds",
+            y="stage",
+            orientation="h",
+            title=f"Time per stage · run {run_id}",
+        )
+        st.plotly_chart(figure, width="stretch")
     show_artifacts(settings, run_id)
 
 

@@ -12,7 +12,7 @@ from tqdm import tqdm
 from jobmatch.artifacts import atomic_write_csv
 from jobmatch.config import Settings
 from jobmatch.documents import DocumentError, ExtractedDocument, extract_document
-from jobmatch.embeddings import Embedder, EmbeddingCache, load_embedder
+from jobmatch.embeddings import Embedder, load_embedder
 from jobmatch.errors import JobmatchError
 from jobmatch.offers import load_offers
 from jobmatch.pipeline import rank_documents
@@ -187,7 +187,7 @@ def add_rank_command(commands: argparse._SubParsersAction) -> None:
 
 def run_evaluate(args: argparse.Namespace, settings: Settings) -> int:
     """Score labelled sets with every system and write the report (Markdown, CSV, figures)."""
-    from jobmatch.evaluation import evaluate_set, read_pairs, read_ranking, write_report
+    from jobmatch.evaluation import read_pairs, read_ranking, run_evaluation
 
     top_k = _rerank_top_k(args, settings)
     if args.bootstrap < 1:
@@ -210,48 +210,27 @@ def run_evaluate(args: argparse.Namespace, settings: Settings) -> int:
         sets += found
     if not sets:
         raise InputError("Nothing to evaluate: give --pairs, --ranking or --dev.")
-    reranker = load_reranker(settings.reranker if args.reranker is None else args.reranker)
-    embedders = _embedders(args, settings)
     database = Database(args.database_url or settings.database_url)
-    run_id = database.start_run(
-        "evaluate",
-        {
-            "sets": [labelled.name for labelled in sets],
-            "models": [e.name for e in embedders],
-            "reranker": reranker.name if reranker is not None else "",
-            "rerank_top_k": top_k,
-            "threshold": args.threshold,
-        },
-    )
-    out = Path(args.out) if args.out else settings.runs_dir / run_id
-    cache = EmbeddingCache(settings.cache_dir / "embeddings.sqlite3")
     progress = _ProgressBars()
     try:
-        results = [
-            evaluate_set(
-                labelled,
-                embedders,
-                reranker,
-                top_k=top_k,
-                threshold=args.threshold,
-                bootstrap=args.bootstrap,
-                seed=args.seed,
-                cache=cache,
-                progress=progress,
-            )
-            for labelled in sets
-        ]
-        report = write_report(results, out, threshold=args.threshold, top_k=top_k)
-    except BaseException as exc:
-        database.finish_run(run_id, status="failed", error=str(exc) or type(exc).__name__)
-        raise
+        run = run_evaluation(
+            sets,
+            settings=settings,
+            database=database,
+            embedders=_embedders(args, settings),
+            reranker=load_reranker(settings.reranker if args.reranker is None else args.reranker),
+            top_k=top_k,
+            threshold=args.threshold,
+            bootstrap=args.bootstrap,
+            seed=args.seed,
+            out=Path(args.out) if args.out else None,
+            progress=progress,
+        )
     finally:
         progress.close()
-        cache.close()
-    database.finish_run(run_id)
-    database.close()
-    print(report.read_text(encoding="utf-8"))
-    print(f"Report -> {report} (run {run_id})", file=sys.stderr)
+        database.close()
+    print(run.report.read_text(encoding="utf-8"))
+    print(f"Report -> {run.report} (run {run.run_id})", file=sys.stderr)
     return 0
 
 

@@ -11,6 +11,7 @@ bi-encoder, the first stage, the cross-encoder and the final score.
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,12 +24,14 @@ from scipy.stats import pearsonr, rankdata, spearmanr
 from jobmatch.artifacts import atomic_write_csv, atomic_write_text
 from jobmatch.calibration import BANDS
 from jobmatch.config import Settings
-from jobmatch.documents import extract_document
+from jobmatch.documents import extract_document, safe_filename
 from jobmatch.embeddings import Embedder, EmbeddingCache
 from jobmatch.errors import JobmatchError
 from jobmatch.offers import Offer, content_id, load_offers
+from jobmatch.pipeline import run_status
 from jobmatch.ranking import FirstStageRanker
 from jobmatch.reranking import Reranker, rerank_matches
+from jobmatch.storage import Database
 
 #: Score columns of a scored set, in report order, and their labels.
 SYSTEMS: dict[str, str] = {
@@ -440,17 +443,23 @@ def _cell(row: pd.Series) -> str:
     return f"{row['value']:.3f} [{row['low']:.3f}, {row['high']:.3f}]"
 
 
+def metrics_wide(metrics: pd.DataFrame) -> pd.DataFrame:
+    """One row per metric, one column per system (report names), cells ``value [low, high]``."""
+    systems = [s for s in SYSTEMS if s in set(metrics["system"])]
+    table = metrics.set_index(["metric", "system"])
+    rows = [
+        {"metric": metric, **{SYSTEMS[s]: _cell(table.loc[(metric, s)]) for s in systems}}
+        for metric in METRICS
+        if metric in set(metrics["metric"])
+    ]
+    return pd.DataFrame(rows, columns=["metric", *(SYSTEMS[s] for s in systems)])
+
+
 def metrics_markdown(metrics: pd.DataFrame) -> str:
     """A Markdown table: one row per metric, one column per system, ``value [low, high]``."""
-    systems = [s for s in SYSTEMS if s in set(metrics["system"])]
-    lines = [
-        "| metric | " + " | ".join(SYSTEMS[s] for s in systems) + " |",
-        "|---|" + "---|" * len(systems),
-    ]
-    table = metrics.set_index(["metric", "system"])
-    for metric in [m for m in METRICS if m in set(metrics["metric"])]:
-        cells = [_cell(table.loc[(metric, s)]) for s in systems]
-        lines.append(f"| {metric} | " + " | ".join(cells) + " |")
+    wide = metrics_wide(metrics)
+    lines = ["| " + " | ".join(wide.columns) + " |", "|---" * len(wide.columns) + "|"]
+    lines += ["| " + " | ".join(row) + " |" for row in wide.itertuples(index=False)]
     return "\n".join(lines)
 
 
@@ -581,6 +590,88 @@ def write_report(
     return atomic_write_text(out / "report.md", report_markdown(results, threshold, top_k))
 
 
+@dataclass(frozen=True)
+class EvaluationRun:
+    """A finished ``evaluate`` run.
+
+    Args:
+        run_id: The run's id in the database.
+        results: One result per labelled set.
+        report: The run's ``report.md``; the other files sit beside it.
+    """
+
+    run_id: str
+    results: list[SetResult]
+    report: Path
+
+
+def run_evaluation(
+    sets: Sequence[LabelledSet],
+    *,
+    settings: Settings,
+    database: Database,
+    embedders: Sequence[Embedder],
+    reranker: Reranker | None,
+    top_k: int = 20,
+    threshold: float = 50.0,
+    bootstrap: int = 1000,
+    seed: int = 0,
+    out: Path | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> EvaluationRun:
+    """Evaluate every set, write the report and record the run (CLI and app alike).
+
+    Args:
+        sets: Labelled sets.
+        settings: Paths (the embedding cache, the runs folder).
+        database: Where the run is recorded.
+        embedders: Bi-encoders of the first stage.
+        reranker: The cross-encoder, or ``None``.
+        top_k: Offers reranked per CV in ranking sets. Default 20.
+        threshold: Chosen 0–100 threshold. Default 50.
+        bootstrap: Bootstrap resamples. Default 1000.
+        seed: Seed of sampling and bootstrap. Default 0.
+        out: Report folder. Default ``runs/<run-id>/``.
+        progress: Optional ``(stage, done, total)`` callback.
+    """
+    run_id = database.start_run(
+        "evaluate",
+        {
+            "sets": [labelled.name for labelled in sets],
+            "models": [e.name for e in embedders],
+            "reranker": reranker.name if reranker is not None else "",
+            "rerank_top_k": top_k,
+            "threshold": threshold,
+        },
+    )
+    cache = EmbeddingCache(settings.cache_dir / "embeddings.sqlite3")
+    try:
+        results = [
+            evaluate_set(
+                labelled,
+                embedders,
+                reranker,
+                top_k=top_k,
+                threshold=threshold,
+                bootstrap=bootstrap,
+                seed=seed,
+                cache=cache,
+                progress=progress,
+            )
+            for labelled in sets
+        ]
+        report = write_report(
+            results, out or settings.runs_dir / run_id, threshold=threshold, top_k=top_k
+        )
+    except BaseException as exc:
+        database.finish_run(run_id, status=run_status(exc), error=str(exc) or type(exc).__name__)
+        raise
+    finally:
+        cache.close()
+    database.finish_run(run_id)
+    return EvaluationRun(run_id=run_id, results=results, report=report)
+
+
 # --- Reading labelled files -------------------------------------------------------------------
 
 #: Accepted column names, first found wins.
@@ -673,6 +764,23 @@ def read_pairs(
         positive_threshold=positive_threshold,
         description=f"Pairs from {path.name}.",
     )
+
+
+def read_pairs_upload(
+    data: bytes, filename: str, positive_threshold: float = 0.5, settings: Settings | None = None
+) -> LabelledSet:
+    """:func:`read_pairs` on an uploaded CSV (cells must hold texts: no folder to look in).
+
+    Args:
+        data: The file's bytes.
+        filename: Its name as uploaded (sanitised; the set is named after its stem).
+        positive_threshold: Labels at or above it are matches. Default 0.5.
+        settings: Limits for reading files. Default :class:`Settings()`.
+    """
+    with tempfile.TemporaryDirectory(prefix="jobmatch-labels-") as folder:
+        path = Path(folder) / safe_filename(filename)
+        path.write_bytes(data)
+        return read_pairs(path, positive_threshold, settings)
 
 
 def read_ranking(

@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import hashlib
+import io
 import itertools
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from scipy import sparse
 
+from jobmatch.artifacts import atomic_write_bytes
 from jobmatch.text import tokenize
+
+#: Bump when tokenisation or weighting changes: saved indexes of older versions are ignored.
+INDEX_VERSION = 1
+#: Saved indexes kept in a folder; the least recently used beyond it are deleted.
+MAX_SAVED_INDEXES = 8
 
 
 class LexicalScorer:
@@ -25,7 +34,7 @@ class LexicalScorer:
         offer_texts: The corpus the CV is compared against.
     """
 
-    def __init__(self, offer_texts: Sequence[str]) -> None:
+    def __init__(self, offer_texts: Sequence[str] = ()) -> None:
         self._size = len(offer_texts)
         documents = [tokenize(text) for text in offer_texts]
         lengths = np.fromiter(map(len, documents), dtype=np.int64, count=self._size)
@@ -76,3 +85,62 @@ class LexicalScorer:
         )
         query = self._weighted(self._counts(np.zeros(len(features), np.int64), features, 1))
         return np.asarray((self._offers @ query.T).toarray()).ravel()
+
+    def to_bytes(self) -> bytes:
+        """The fitted index as an ``.npz`` archive (no pickled objects; weights in float32)."""
+        offers = self._offers if self._offers is not None else sparse.csr_matrix((self._size, 0))
+        buffer = io.BytesIO()
+        np.savez(
+            buffer,
+            size=np.int64(self._size),
+            words=np.frombuffer("\n".join(self._words).encode("utf-8"), dtype=np.uint8),
+            bigrams=self._bigrams.to_numpy(dtype=np.int64),
+            idf=self._idf,
+            data=offers.data.astype(np.float32),
+            indices=offers.indices,
+            indptr=offers.indptr,
+            shape=np.asarray(offers.shape, dtype=np.int64),
+        )
+        return buffer.getvalue()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> LexicalScorer:
+        """An index saved by :meth:`to_bytes`."""
+        archive = np.load(io.BytesIO(data), allow_pickle=False)
+        scorer = cls()
+        scorer._size = int(archive["size"])
+        words = archive["words"].tobytes().decode("utf-8")
+        scorer._words = pd.Index(words.split("\n") if words else [], dtype=object)
+        scorer._bigrams = pd.Index(archive["bigrams"])
+        scorer._idf = archive["idf"]
+        shape = tuple(int(n) for n in archive["shape"])
+        if scorer._words.size:
+            scorer._offers = sparse.csr_matrix(
+                (archive["data"].astype(np.float64), archive["indices"], archive["indptr"]),
+                shape=shape,
+            )
+        return scorer
+
+    @classmethod
+    def cached(cls, offer_texts: Sequence[str], folder: Path) -> LexicalScorer:
+        """The index of these offers, read from ``folder`` if saved there, else fitted and saved.
+
+        Keyed by a hash of the texts, so any change to the offers fits a new index; only the
+        :data:`MAX_SAVED_INDEXES` most recently used are kept. An unreadable file is refitted.
+        """
+        digest = hashlib.sha256(f"v{INDEX_VERSION}".encode())
+        for text in offer_texts:
+            digest.update(hashlib.sha256(text.encode("utf-8")).digest())
+        path = Path(folder) / f"tfidf-{digest.hexdigest()[:32]}.npz"
+        try:
+            scorer = cls.from_bytes(path.read_bytes())
+            path.touch()
+            return scorer
+        except (OSError, ValueError, KeyError):
+            pass
+        scorer = cls(offer_texts)
+        atomic_write_bytes(path, scorer.to_bytes())
+        saved = sorted(path.parent.glob("tfidf-*.npz"), key=lambda p: p.stat().st_mtime)
+        for stale in saved[:-MAX_SAVED_INDEXES]:
+            stale.unlink(missing_ok=True)
+        return scorer

@@ -5,14 +5,17 @@ Shared by the CLI and the app so both store the same things in the same places.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+import json
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
 import pandas as pd
 
-from jobmatch.artifacts import atomic_write_csv
+from jobmatch.artifacts import atomic_write_csv, atomic_write_text
 from jobmatch.config import Settings
 from jobmatch.documents import ExtractedDocument
 from jobmatch.embeddings import Embedder, EmbeddingCache
@@ -22,6 +25,29 @@ from jobmatch.reranking import Reranker, load_reranker, rerank_matches
 from jobmatch.storage import Database, ScoreRow
 
 MATCHES_FILE = "matches.csv"
+TIMINGS_FILE = "timings.json"
+
+
+class StageTimer:
+    """Seconds spent per named stage, summed over the CVs of a run."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        """Time the ``with`` block and add it to ``name``'s total."""
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            elapsed = time.perf_counter() - started
+            self.seconds[name] = self.seconds.get(name, 0.0) + elapsed
+
+
+def run_status(exc: BaseException) -> str:
+    """``"cancelled"`` for an interruption (Ctrl-C, Streamlit stop/rerun), else ``"failed"``."""
+    return "failed" if isinstance(exc, Exception) else "cancelled"
 
 
 @dataclass(frozen=True)
@@ -32,11 +58,14 @@ class RankRun:
         run_id: The run's id in the database and its folder name under ``runs/``.
         matches: All offers for every CV: a ``cv_id`` column, then the ranking columns.
         artifact: The run's ``matches.csv``.
+        timings: Seconds per stage (``first stage``, ``reranking``, ``storage``), also written
+            to the run's ``timings.json``.
     """
 
     run_id: str
     matches: pd.DataFrame
     artifact: Path
+    timings: dict[str, float] = field(default_factory=dict)
 
 
 def cv_labels(documents: Sequence[ExtractedDocument]) -> list[str]:
@@ -114,29 +143,51 @@ def rank_documents(
         },
     )
     cache = EmbeddingCache(settings.cache_dir / "embeddings.sqlite3")
+    timer = StageTimer()
     try:
         ranker = FirstStageRanker(embedders, cache=cache)
         frames = []
         labels = cv_labels(documents)
         for number, (document, label) in enumerate(zip(documents, labels, strict=True), start=1):
-            cv_id = database.add_cv(
-                document.name, document.text, document.sha256, document.file_type
-            )
-            frame = ranker.rank(document.text, offers, progress=progress)
-            frame = rerank_matches(frame, document.text, texts, reranker, top_k).drop(
-                columns="cross_logit"
-            )
-            database.add_scores(run_id, _score_rows(cv_id, frame))
+            with timer.stage("storage"):
+                cv_id = database.add_cv(
+                    document.name, document.text, document.sha256, document.file_type
+                )
+            with timer.stage("first stage"):
+                frame = ranker.rank(document.text, offers, progress=progress)
+            with timer.stage("reranking"):
+                frame = rerank_matches(frame, document.text, texts, reranker, top_k).drop(
+                    columns="cross_logit"
+                )
+            with timer.stage("storage"):
+                database.add_scores(run_id, _score_rows(cv_id, frame))
             frame.insert(0, "cv_id", label)
             frames.append(frame)
             if progress is not None:
                 progress("CVs", number, len(documents))
         matches = pd.concat(frames, ignore_index=True)
-        artifact = atomic_write_csv(settings.runs_dir / run_id / MATCHES_FILE, matches)
+        folder = settings.runs_dir / run_id
+        atomic_write_text(folder / TIMINGS_FILE, json.dumps(timer.seconds, indent=2))
+        artifact = atomic_write_csv(folder / MATCHES_FILE, matches)
     except BaseException as exc:
-        database.finish_run(run_id, status="failed", error=str(exc) or type(exc).__name__)
+        database.finish_run(run_id, status=run_status(exc), error=str(exc) or type(exc).__name__)
         raise
     finally:
         cache.close()
     database.finish_run(run_id)
-    return RankRun(run_id=run_id, matches=matches, artifact=artifact)
+    return RankRun(run_id=run_id, matches=matches, artifact=artifact, timings=timer.seconds)
+
+
+def load_rank_run(settings: Settings, run_id: str) -> RankRun | None:
+    """A finished ranking run read back from ``runs/<run-id>/`` (``None`` if it has no matches).
+
+    Lets a reloaded page or a second browser tab find a run again.
+    """
+    folder = settings.runs_dir / run_id
+    artifact = folder / MATCHES_FILE
+    if not run_id.isalnum() or not artifact.is_file():  # ids are hex: never a path
+        return None
+    matches = pd.read_csv(artifact, dtype={"cv_id": str, "offer_id": str})
+    timings_path = folder / TIMINGS_FILE
+    timings = json.loads(timings_path.read_text("utf-8")) if timings_path.is_file() else {}
+    return RankRun(run_id=run_id, matches=matches, artifact=artifact, timings=timings)

@@ -69,7 +69,8 @@ class FirstStageRanker:
 
     Args:
         embedders: Bi-encoders to fuse (may be empty: lexical only).
-        cache: Embedding cache; offers embedded once are reused for every new CV. Default none.
+        cache: Embedding cache; offers embedded once are reused for every new CV, and the
+            offers' TF-IDF index is saved beside it (``lexical/``). Default none.
         aggregation: How chunk vectors combine. Default ``"coverage"`` (measured best with
             the default model, see docs/ranking.md).
         lexical_weight: Share of the lexical signal in the fused score. Default from
@@ -85,9 +86,14 @@ class FirstStageRanker:
     )
 
     def _lexical_scorer(self, texts: tuple[str, ...]) -> LexicalScorer:
-        """The TF-IDF model of these offers, fitted once for all the CVs ranked against them."""
+        """The TF-IDF model of these offers, fitted (or read from disk) once for all the CVs."""
         if self._lexical is None or self._lexical[0] != texts:
-            self._lexical = (texts, LexicalScorer(texts))
+            scorer = (
+                LexicalScorer.cached(texts, self.cache.path.parent / "lexical")
+                if self.cache is not None
+                else LexicalScorer(texts)
+            )
+            self._lexical = (texts, scorer)
         return self._lexical[1]
 
     def rank(

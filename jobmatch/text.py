@@ -28,13 +28,15 @@ _TOKEN = re.compile(r"[a-z0-9][a-z0-9+#]*(?:[.][a-z0-9+#]+)*")
 
 
 # Combining diacritical marks (U+0300–U+036F), deleted after NFKD decomposition.
-_STRIP_MARKS = dict.fromkeys(range(0x300, 0x370))
+_COMBINING_MARKS = re.compile("[\u0300-\u036f]+")
 
 
 def fold_accents(text: str) -> str:
     """Lower-case and strip accents: "Expérience Œuvre" → "experience oeuvre"."""
     text = text.lower().replace("œ", "oe").replace("æ", "ae")
-    return unicodedata.normalize("NFKD", text).translate(_STRIP_MARKS)
+    if text.isascii():
+        return text
+    return _COMBINING_MARKS.sub("", unicodedata.normalize("NFKD", text))
 
 
 @lru_cache(maxsize=1)

@@ -51,9 +51,19 @@ def test_matching_page_ranks_a_demo_cv_and_records_the_run(workspace):
     assert artifact["title"].tolist() == table["title"].tolist()
     database.close()
 
+    assert app.get("plotly_chart"), "the score distribution is drawn"
+
+    contract = next(m for m in app.multiselect if m.label == "Contract")
+    contract.select("CDI").run()
+    shown = app.dataframe[0].value
+    assert 0 < len(shown) < 40 and set(shown["contract"]) == {"CDI"}
+    place = next(m for m in app.multiselect if m.label == "Place")
+    place.select("Lyon (69)").run()
+    assert set(app.dataframe[0].value["location"]) <= {"Lyon (69)"}
+
     app.slider[0].set_value(100).run()  # scores never reach 100 %: everything is filtered out
     assert len(app.dataframe[0].value) == 0
-    assert app.caption[0].value.startswith("0 of 40 offers")
+    assert any(c.value.startswith("0 of 40 offers") for c in app.caption)
 
 
 def test_matching_page_waits_for_an_upload_before_ranking(workspace):
@@ -64,10 +74,18 @@ def test_matching_page_waits_for_an_upload_before_ranking(workspace):
 
 
 def test_every_page_renders_on_an_empty_workspace(workspace):
-    for name in ("convert_cv.py", "matching.py", "compare_cvs.py", "runs.py"):  # overview: Home
+    for name in (
+        "convert_cv.py",
+        "matching.py",
+        "reranking.py",
+        "compare_cvs.py",
+        "validation.py",
+        "runs.py",
+    ):  # overview: Home
         app = page(name).run()
         assert not app.exception, name
     assert "No run yet" in page("runs.py").run().info[0].value
+    assert "No ranking yet" in page("reranking.py").run().info[0].value
 
 
 def test_convert_cv_page_extracts_and_saves_a_demo_cv(workspace):
@@ -102,3 +120,56 @@ def test_runs_page_lists_a_run_and_its_artifact(workspace):
     history = app.dataframe[0].value
     assert history["status"].tolist() == ["done"]
     assert app.get("download_button")[0].proto.label == "Download matches.csv"
+
+
+def test_reranking_page_shows_what_the_cross_encoder_changed_in_a_recorded_run(workspace):
+    matching = page("matching.py").run()
+    matching.number_input[0].set_value(10)
+    matching.button[0].click().run()
+    assert not matching.exception
+
+    app = page("reranking.py").run()  # a new session: the run is read back from disk
+    assert not app.exception
+    assert [m.label for m in app.metric][:2] == ["Offers reread", "Offers that moved"]
+    assert app.metric[0].value == "10"
+    assert len(app.get("plotly_chart")) == 3  # scatter, rank changes, distributions
+    stages = app.dataframe[0].value
+    assert set(stages["stage"]) == {"storage", "first stage", "reranking"}
+
+    runs = page("runs.py").run()
+    assert not runs.exception
+    assert runs.get("plotly_chart"), "time per stage"
+
+
+def test_matching_without_reranking_leaves_the_reranking_page_empty(workspace):
+    matching = page("matching.py").run()
+    matching.number_input[0].set_value(0)
+    matching.button[0].click().run()
+    assert matching.dataframe[0].value["cross_score"].isna().all()
+    app = page("reranking.py").run()
+    assert "read no offer" in app.info[0].value
+
+
+def test_validation_page_evaluates_the_demo_labels(workspace):
+    app = page("validation.py").run()
+    assert not app.exception
+    app.number_input[0].set_value(5)  # rerank 5 offers per CV: quicker
+    app.button[0].click().run()
+    assert not app.exception
+    metrics = app.dataframe[0].value
+    assert {"TF-IDF", "first stage", "cross-encoder", "final"} <= set(metrics.columns)
+    auc = metrics.set_index("metric").loc["roc_auc", "final"]
+    assert float(auc.split()[0]) > 0.7  # demo labels: the matcher separates them well
+    assert len(app.get("plotly_chart")) == 4
+    labels = [b.proto.label for b in app.get("download_button")]
+    assert labels == ["Download report.md", "Download metrics.csv", "Download scores.csv"]
+    database = Database(f"sqlite:///{workspace / 'jobmatch.sqlite3'}")
+    assert database.list_runs(kind="evaluate")[0].status == "done"
+    database.close()
+
+
+def test_validation_page_explains_a_bad_upload(workspace):
+    app = page("validation.py").run()
+    app.radio[0].set_value("Upload pairs").run()
+    assert not app.exception
+    assert app.button[0].disabled

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from jobmatch.embeddings import EmbeddingCache
@@ -68,6 +69,36 @@ def test_lexical_scores_matching_offer_highest_and_ignores_accents():
     assert np.all((scores >= 0) & (scores <= 1 + 1e-9))
     accented, plain = scorer.score("états des lieux"), scorer.score("etats des lieux")
     assert np.allclose(accented, plain) and accented.argmax() == 1
+
+
+def test_lexical_index_is_saved_and_read_back_per_set_of_offers(tmp_path):
+    texts = [offer.text for offer in OFFERS]
+    fitted = LexicalScorer(texts)
+    saved = LexicalScorer.cached(texts, tmp_path)
+    (path,) = tmp_path.glob("tfidf-*.npz")
+    read = LexicalScorer.cached(texts, tmp_path)
+    for scorer in (saved, read):
+        assert np.allclose(scorer.score(CV_AI), fitted.score(CV_AI), atol=1e-6)
+    assert np.allclose(read.score("c++ node.js"), fitted.score("c++ node.js"), atol=1e-6)
+
+    LexicalScorer.cached(texts[:2], tmp_path)  # other offers: another index
+    assert len(list(tmp_path.glob("tfidf-*.npz"))) == 2
+
+    path.write_bytes(b"not an index")  # a damaged file is refitted, not trusted
+    assert np.allclose(LexicalScorer.cached(texts, tmp_path).score(CV_AI), fitted.score(CV_AI))
+    assert LexicalScorer.from_bytes(path.read_bytes()).score(CV_AI).shape == (len(texts),)
+
+    empty = LexicalScorer.cached(["", "   "], tmp_path)  # no words at all
+    assert empty.score(CV_AI).tolist() == [0.0, 0.0]
+
+
+def test_ranker_reads_the_saved_lexical_index_of_known_offers(tmp_path):
+    cache = EmbeddingCache(tmp_path / "c.sqlite3")
+    first = FirstStageRanker([], cache=cache).rank(CV_AI, OFFERS)
+    assert len(list((tmp_path / "lexical").glob("tfidf-*.npz"))) == 1
+    again = FirstStageRanker([], cache=cache).rank(CV_AI, OFFERS)
+    pd.testing.assert_frame_equal(first, again)
+    cache.close()
 
 
 def test_anchors_map_to_0_100_strictly_increasing():
