@@ -39,7 +39,7 @@ import sys
 import time
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -50,6 +50,14 @@ from jobmatch.embeddings import load_embedder
 from jobmatch.evaluation import LabelledSet
 from jobmatch.offers import Offer, content_id
 from jobmatch.ranking import FirstStageRanker
+from jobmatch.reranker_training import (
+    TrainingConfig,
+    TrainingPair,
+    add_config_arguments,
+    config_from,
+    train_reranker,
+    write_pairs,
+)
 
 Split = Literal["train", "calib", "test"]
 
@@ -57,8 +65,6 @@ Split = Literal["train", "calib", "test"]
 SPLIT_BOUNDS: tuple[tuple[float, Split], ...] = ((0.5, "train"), (0.7, "calib"), (1.0, "test"))
 #: pfe2025 is never trained on: its CVs go 40 % to calibration, 60 % to the test split.
 PFE_BOUNDS: tuple[tuple[float, Split], ...] = ((0.4, "calib"), (1.0, "test"))
-#: Tokens read by the cross-encoder per (query, document) pair, both sides together.
-MAX_LENGTH = 160
 #: How deep in the first stage's ranking hard examples are looked for.
 MINE_DEPTH = 30
 #: Queries per source of the held-out (calib split) pairs that fit the Platt scaling.
@@ -348,29 +354,6 @@ def dev_sets(root: Path, split: Split = "test", seed: int = 0) -> list[LabelledS
 # --- Training pairs -------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class TrainingPair:
-    """One training example and where it comes from.
-
-    Args:
-        source: ``"france_travail"`` or ``"livecareer"``.
-        query_id: Id of the item the query text comes from.
-        document_id: Id of the document.
-        kind: ``"hard_positive"``, ``"positive"``, ``"hard_negative"`` or ``"negative"``.
-        label: 1.0 for a match, 0.0 otherwise.
-        query: Query text (profile or CV).
-        document: Document text (offer or resume).
-    """
-
-    source: str
-    query_id: str
-    document_id: str
-    kind: str
-    label: float
-    query: str
-    document: str
-
-
 def mine_pairs(
     source: str,
     items: Sequence[Item],
@@ -469,138 +452,6 @@ def build_training_pairs(
     return pairs
 
 
-# --- Training ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class TrainingConfig:
-    """Hyper-parameters of a training run.
-
-    Args:
-        seed: Seed of the sampling, the head's initialisation and the batch order. Default 0.
-        queries_per_source: Queries drawn from each source (about five pairs each). Default 240.
-        epochs: Passes over the pairs. Default 1.
-        batch_size: Pairs per step. Default 16.
-        learning_rate: Peak AdamW learning rate. Default 1e-4.
-        warmup: Share of steps with a rising learning rate. Default 0.1.
-        max_length: Tokens per pair. Default :data:`MAX_LENGTH`.
-        frozen_layers: Lowest transformer layers kept as they are (with the embeddings), which
-            saves their backward pass. Default 2 of 6.
-        threads: Torch CPU threads. Default 2.
-        mine_models: Bi-encoders of the mining first stage. Default none (TF-IDF).
-    """
-
-    seed: int = 0
-    queries_per_source: int = 240
-    epochs: int = 1
-    batch_size: int = 16
-    learning_rate: float = 1e-4
-    warmup: float = 0.1
-    max_length: int = MAX_LENGTH
-    frozen_layers: int = 2
-    threads: int = 2
-    mine_models: tuple[str, ...] = ()
-
-
-def train_reranker(
-    pairs: Sequence[TrainingPair], out: Path, config: TrainingConfig
-) -> dict[str, Any]:
-    """Fine-tune all-MiniLM-L6-v2 as a cross-encoder and write it to ``out`` in float16.
-
-    Args:
-        pairs: Training pairs.
-        out: Output folder (weights, tokenizer, ``training_metrics.json``).
-        config: Hyper-parameters.
-
-    Returns:
-        The training metrics also written to ``out/training_metrics.json``.
-    """
-    import torch
-    from transformers import AutoModelForSequenceClassification, AutoTokenizer
-
-    from jobmatch.embeddings.models import minilm_path
-
-    torch.manual_seed(config.seed)
-    torch.set_num_threads(config.threads)
-    tokenizer = AutoTokenizer.from_pretrained(minilm_path())
-    model = AutoModelForSequenceClassification.from_pretrained(
-        minilm_path(), num_labels=1, dtype=torch.float32
-    )
-    frozen = [model.base_model.embeddings, *model.base_model.encoder.layer[: config.frozen_layers]]
-    for module in frozen:
-        module.requires_grad_(False)
-    trainable = [p for p in model.parameters() if p.requires_grad]
-    optimizer = torch.optim.AdamW(trainable, lr=config.learning_rate, weight_decay=0.01)
-    order = random.Random(config.seed)
-    batches = []
-    for _ in range(config.epochs):
-        shuffled = order.sample(list(pairs), len(pairs))
-        batches += [
-            shuffled[start : start + config.batch_size]
-            for start in range(0, len(shuffled), config.batch_size)
-        ]
-    warmup = max(1, int(config.warmup * len(batches)))
-    schedule = torch.optim.lr_scheduler.LambdaLR(
-        optimizer,
-        lambda step: min(
-            (step + 1) / warmup, max(0.0, (len(batches) - step) / (len(batches) - warmup))
-        ),
-    )
-    model.train()
-    losses: list[float] = []
-    started = time.perf_counter()
-    for step, batch in enumerate(batches, start=1):
-        encoded = tokenizer(
-            [pair.query for pair in batch],
-            [pair.document for pair in batch],
-            truncation="longest_first",
-            max_length=config.max_length,
-            padding=True,
-            return_tensors="pt",
-        )
-        logits = model(**encoded).logits.squeeze(-1)
-        target = torch.tensor([pair.label for pair in batch])
-        loss = torch.nn.functional.binary_cross_entropy_with_logits(logits, target)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(trainable, 1.0)
-        optimizer.step()
-        schedule.step()
-        optimizer.zero_grad()
-        losses.append(loss.item())
-        if step % 10 == 0 or step == len(batches):
-            elapsed = time.perf_counter() - started
-            print(
-                f"step {step}/{len(batches)} loss {sum(losses[-10:]) / len(losses[-10:]):.4f} "
-                f"{elapsed:.0f} s",
-                file=sys.stderr,
-            )
-    seconds = time.perf_counter() - started
-    out.mkdir(parents=True, exist_ok=True)
-    model.half().save_pretrained(out)
-    tokenizer.model_max_length = config.max_length  # read back as the cross-encoder's window
-    tokenizer.save_pretrained(out)
-    metrics = {
-        "config": asdict(config),
-        "pairs": len(pairs),
-        "pairs_by_source_and_kind": {
-            f"{source}/{kind}": count
-            for (source, kind), count in sorted(Counter((p.source, p.kind) for p in pairs).items())
-        },
-        "steps": len(batches),
-        "train_seconds": round(seconds, 1),
-        "seconds_per_pair": round(seconds / max(1, len(batches) * config.batch_size), 3),
-        "loss_first_10_steps": round(sum(losses[:10]) / len(losses[:10]), 4),
-        "loss_last_10_steps": round(sum(losses[-10:]) / len(losses[-10:]), 4),
-        "loss_every_10_steps": [
-            round(sum(losses[i : i + 10]) / len(losses[i : i + 10]), 4)
-            for i in range(0, len(losses), 10)
-        ],
-        "weights_bytes": (out / "model.safetensors").stat().st_size,
-    }
-    (out / "training_metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
-    return metrics
-
-
 def fold_platt_scaling(out: Path, pairs: Sequence[TrainingPair]) -> dict[str, Any]:
     """Make the model's one sigmoid a calibrated probability on held-out pairs.
 
@@ -639,51 +490,69 @@ def fold_platt_scaling(out: Path, pairs: Sequence[TrainingPair]) -> dict[str, An
     }
 
 
+def _check_data(root: Path) -> None:
+    for folder in (FRANCE_TRAVAIL, LIVECAREER):
+        if not (root / folder).is_dir():
+            raise SystemExit(f"error: {root / folder} not found")
+
+
+def _calibrate(root: Path, model: Path, config: TrainingConfig) -> dict[str, Any]:
+    held_out = build_training_pairs(
+        root, HELD_OUT_QUERIES, config.seed, config.mine_models, split="calib"
+    )
+    return fold_platt_scaling(model, held_out)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m jobmatch.train reranker --data DIR --out DIR [--seed 0] [--epochs 1] …``."""
+    """``python -m jobmatch.train {reranker,pairs,calibrate} --data DIR …`` (see ``--help``)."""
     parser = argparse.ArgumentParser(prog="python -m jobmatch.train", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-    command = commands.add_parser("reranker", help="Train the bundled cross-encoder reranker.")
-    defaults = TrainingConfig()
-    command.add_argument("--data", type=Path, required=True, help="The shared/data folder.")
-    command.add_argument(
+    reranker = commands.add_parser(
+        "reranker", help="Mine pairs, train the cross-encoder, fold the Platt scaling (one go)."
+    )
+    pairs_command = commands.add_parser(
+        "pairs", help="Mine the training pairs into a file (to train elsewhere, e.g. on a GPU)."
+    )
+    calibrate = commands.add_parser(
+        "calibrate", help="Fold the Platt scaling into a model trained from a pairs file."
+    )
+    for command in (reranker, pairs_command, calibrate):
+        command.add_argument("--data", type=Path, required=True, help="The shared/data folder.")
+        add_config_arguments(command)
+    reranker.add_argument(
         "--out", type=Path, default=DEFAULT_RERANKER_DIR, help="Output folder (default: bundled)."
     )
-    command.add_argument("--seed", type=int, default=defaults.seed)
-    command.add_argument("--queries", type=int, default=defaults.queries_per_source)
-    command.add_argument("--epochs", type=int, default=defaults.epochs)
-    command.add_argument("--batch-size", type=int, default=defaults.batch_size)
-    command.add_argument("--learning-rate", type=float, default=defaults.learning_rate)
-    command.add_argument("--max-length", type=int, default=defaults.max_length)
-    command.add_argument("--threads", type=int, default=defaults.threads)
-    command.add_argument(
-        "--mine-models", default="", help="Bi-encoders fused into the mining first stage."
+    pairs_command.add_argument("--out", type=Path, required=True, help="Pairs file (.json.gz).")
+    pairs_command.add_argument(
+        "--split",
+        choices=("train", "calib"),
+        default="train",
+        help="Items mined: train (default) or calib (held-out pairs to compare runs on).",
     )
+    calibrate.add_argument("--model", type=Path, default=DEFAULT_RERANKER_DIR, help="Model folder.")
     args = parser.parse_args(argv)
-    for folder in (FRANCE_TRAVAIL, LIVECAREER):
-        if not (args.data / folder).is_dir():
-            print(f"error: {args.data / folder} not found", file=sys.stderr)
-            return 2
-    config = TrainingConfig(
-        seed=args.seed,
-        queries_per_source=args.queries,
-        epochs=args.epochs,
-        batch_size=args.batch_size,
-        learning_rate=args.learning_rate,
-        max_length=args.max_length,
-        threads=args.threads,
-        mine_models=tuple(name for name in args.mine_models.split(",") if name),
-    )
+    _check_data(args.data)
+    config = config_from(args)
     started = time.perf_counter()
+    if args.command == "calibrate":
+        metrics_path = args.model / "training_metrics.json"
+        metrics = json.loads(metrics_path.read_text()) | _calibrate(args.data, args.model, config)
+        metrics_path.write_text(json.dumps(metrics, indent=2) + "\n")
+        print(f"Platt scaling folded into {args.model}: {metrics}", file=sys.stderr)
+        return 0
     pairs = build_training_pairs(
-        args.data, config.queries_per_source, config.seed, config.mine_models
+        args.data,
+        config.queries_per_source,
+        config.seed,
+        config.mine_models,
+        split=getattr(args, "split", "train"),
     )
     print(f"{len(pairs)} pairs built in {time.perf_counter() - started:.0f} s", file=sys.stderr)
-    metrics = train_reranker(pairs, args.out, config)
-    held_out = build_training_pairs(
-        args.data, HELD_OUT_QUERIES, config.seed, config.mine_models, split="calib"
-    )
-    metrics |= fold_platt_scaling(args.out, held_out)
+    if args.command == "pairs":
+        write_pairs(args.out, pairs)
+        print(f"Pairs -> {args.out}", file=sys.stderr)
+        return 0
+    metrics = train_reranker(pairs, args.out, config) | _calibrate(args.data, args.out, config)
     (args.out / "training_metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
     print(
         f"Trained on {metrics['pairs']} pairs in {metrics['train_seconds']:.0f} s "
