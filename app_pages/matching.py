@@ -111,4 +111,5 @@ def matching() -> None:
         show_matches(st.session_state[RANK_RUN_KEY])
         st.caption("Next: **Cross-encoder reranking** shows how reranking moved these offers.")
 
+
 matching()

@@ -13,5 +13,5 @@ if [ -z "${JOBMATCH_TEST_POSTGRES_URL:-}" ] && [ "$(id -u)" = 0 ] && command -v 
   JOBMATCH_TEST_POSTGRES_URL=$(bash .ci/postgres.sh) && export JOBMATCH_TEST_POSTGRES_URL \
     || { echo "PostgreSQL could not be started: its tests will skip." >&2; [ "${CI:-}" != true ]; }
 fi
-.venv/bin/ruff check .
+.venv/bin/ruff check . && .venv/bin/ruff format --check .
 exec .venv/bin/python -m pytest "$@"
