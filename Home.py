@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from app_pages.recruitment.session import recruitment_pages, sign_out_button
+
 st.set_page_config(page_title="jobmatch", page_icon="🎯", layout="wide")
 
 navigation = st.navigation(
@@ -20,12 +22,20 @@ navigation = st.navigation(
                 "app_pages/matching.py", title="Semantic matching", icon=":material/leaderboard:"
             ),
             st.Page(
+                "app_pages/reranking.py",
+                title="Cross-encoder reranking",
+                icon=":material/swap_vert:",
+            ),
+            st.Page(
                 "app_pages/compare_cvs.py", title="Compare CVs", icon=":material/compare_arrows:"
             ),
         ],
         "Validation": [
+            st.Page("app_pages/validation.py", title="Validation", icon=":material/fact_check:"),
             st.Page("app_pages/runs.py", title="Run history & timings", icon=":material/history:"),
         ],
+        "Recruitment": recruitment_pages(),
     }
 )
+sign_out_button()
 navigation.run()

@@ -33,6 +33,7 @@ from sqlalchemy import (
     Table,
     Text,
     TypeDecorator,
+    UniqueConstraint,
     create_engine,
     event,
     func,
@@ -53,6 +54,7 @@ BATCH_SIZE = 1_000
 # Keys of the PostgreSQL advisory locks that serialise schema upgrades and offer upserts.
 _MIGRATION_LOCK = 0x6A6F_626D_0001
 _OFFERS_LOCK = 0x6A6F_626D_0002
+_WRITE_LOCK = 0x6A6F_626D_0003
 
 
 class SchemaError(RuntimeError):
@@ -148,8 +150,142 @@ def _v1_create_tables(conn: Connection) -> None:
     schema.create_all(conn)
 
 
+def _v2_recruitment(conn: Connection) -> None:
+    """Version 2: the recruiter side (organisations, accounts, sessions, published offers,
+    applications, tests, attempts, answers and grades)."""
+    schema = MetaData()
+    Table("offers", schema, Column("id", Text, primary_key=True))
+    Table("cvs", schema, Column("id", Text, primary_key=True))
+    Table(
+        "organisations",
+        schema,
+        Column("id", Text, primary_key=True),
+        Column("name", Text, nullable=False),
+        Column("created_at", UTCDateTime, nullable=False),
+    )
+    Table(
+        "users",
+        schema,
+        Column("id", Text, primary_key=True),
+        Column("email", Text, nullable=False, unique=True),
+        Column("name", Text, nullable=False),
+        Column("role", Text, nullable=False),
+        Column("organisation_id", Text, ForeignKey("organisations.id"), index=True),
+        Column("password_hash", Text, nullable=False),
+        Column("failed_logins", Integer, nullable=False),
+        Column("locked_until", UTCDateTime),
+        Column("created_at", UTCDateTime, nullable=False),
+    )
+    Table(
+        "user_sessions",
+        schema,
+        Column("token_hash", Text, primary_key=True),
+        Column(
+            "user_id", Text, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True
+        ),
+        Column("created_at", UTCDateTime, nullable=False),
+        Column("expires_at", UTCDateTime, nullable=False),
+        Column("revoked_at", UTCDateTime),
+    )
+    Table(
+        "postings",
+        schema,
+        Column("id", Text, primary_key=True),
+        Column("organisation_id", Text, ForeignKey("organisations.id"), nullable=False, index=True),
+        Column("offer_id", Text, ForeignKey("offers.id"), nullable=False),
+        Column("status", Text, nullable=False),
+        Column("created_by", Text, ForeignKey("users.id"), nullable=False),
+        Column("created_at", UTCDateTime, nullable=False),
+        Column("updated_at", UTCDateTime, nullable=False),
+    )
+    Table(
+        "applications",
+        schema,
+        Column("id", Text, primary_key=True),
+        Column("posting_id", Text, ForeignKey("postings.id"), nullable=False, index=True),
+        Column("candidate_id", Text, ForeignKey("users.id"), nullable=False, index=True),
+        Column("cv_id", Text, ForeignKey("cvs.id"), nullable=False),
+        Column("status", Text, nullable=False),
+        Column("final_score", Float),
+        Column("band", Text, nullable=False),
+        Column("evidence", Text, nullable=False),
+        Column("created_at", UTCDateTime, nullable=False),
+        Column("updated_at", UTCDateTime, nullable=False),
+        UniqueConstraint("posting_id", "candidate_id"),
+    )
+    Table(
+        "assessments",
+        schema,
+        Column("id", Text, primary_key=True),
+        Column("posting_id", Text, ForeignKey("postings.id"), nullable=False, index=True),
+        Column("application_id", Text, ForeignKey("applications.id"), index=True),
+        Column("title", Text, nullable=False),
+        Column("time_limit_minutes", Integer, nullable=False),
+        Column("status", Text, nullable=False),
+        Column("source", Text, nullable=False),
+        Column("created_by", Text, ForeignKey("users.id"), nullable=False),
+        Column("created_at", UTCDateTime, nullable=False),
+        Column("updated_at", UTCDateTime, nullable=False),
+    )
+    Table(
+        "questions",
+        schema,
+        Column("id", Text, primary_key=True),
+        Column(
+            "assessment_id",
+            Text,
+            ForeignKey("assessments.id", ondelete="CASCADE"),
+            nullable=False,
+            index=True,
+        ),
+        Column("position", Integer, nullable=False),
+        Column("kind", Text, nullable=False),
+        Column("prompt", Text, nullable=False),
+        Column("choices", Text, nullable=False),
+        Column("answer_index", Integer),
+        Column("rubric", Text, nullable=False),
+        Column("keywords", Text, nullable=False),
+        Column("difficulty", Text, nullable=False),
+        Column("skill", Text, nullable=False),
+    )
+    Table(
+        "attempts",
+        schema,
+        Column("id", Text, primary_key=True),
+        Column("assessment_id", Text, ForeignKey("assessments.id"), nullable=False, index=True),
+        Column("application_id", Text, ForeignKey("applications.id"), nullable=False),
+        Column("candidate_id", Text, ForeignKey("users.id"), nullable=False, index=True),
+        Column("started_at", UTCDateTime, nullable=False),
+        Column("deadline", UTCDateTime, nullable=False),
+        Column("submitted_at", UTCDateTime),
+        Column("score", Float),
+        UniqueConstraint("assessment_id", "candidate_id"),
+    )
+    Table(
+        "answers",
+        schema,
+        Column("attempt_id", Text, ForeignKey("attempts.id", ondelete="CASCADE"), nullable=False),
+        Column("question_id", Text, ForeignKey("questions.id"), nullable=False),
+        Column("value", Text, nullable=False),
+        Column("saved_at", UTCDateTime, nullable=False),
+        PrimaryKeyConstraint("attempt_id", "question_id"),
+    )
+    Table(
+        "grades",
+        schema,
+        Column("attempt_id", Text, ForeignKey("attempts.id", ondelete="CASCADE"), nullable=False),
+        Column("question_id", Text, ForeignKey("questions.id"), nullable=False),
+        Column("score", Float, nullable=False),
+        Column("reasoning", Text, nullable=False),
+        PrimaryKeyConstraint("attempt_id", "question_id"),
+    )
+    for name in ("offers", "cvs"):  # stubs for the foreign keys: those tables exist already
+        schema.remove(schema.tables[name])
+    schema.create_all(conn)
+
+
 #: Ordered migrations; ``MIGRATIONS[i]`` upgrades a database to version ``i + 1``.
-MIGRATIONS: tuple[Migration, ...] = (_v1_create_tables,)
+MIGRATIONS: tuple[Migration, ...] = (_v1_create_tables, _v2_recruitment)
 
 # --- Current schema (what the queries use) ----------------------------------------------------
 
@@ -418,6 +554,21 @@ class Database:
                 if lock is not None and conn.dialect.name == "postgresql":
                     conn.execute(select(func.pg_advisory_xact_lock(lock)))
                 yield conn
+
+    @contextmanager
+    def transaction(self, write_lock: bool = False) -> Iterator[Connection]:
+        """One transaction for queries written outside this module (committed on success).
+
+        Args:
+            write_lock: Take the database's write lock first, so a read-then-write
+                transaction is serialised with other writers. Default ``False``.
+        """
+        with self._transaction(lock=_WRITE_LOCK if write_lock else None) as conn:
+            yield conn
+
+    def insert(self, table: Table) -> Any:
+        """An INSERT for ``table`` in this backend's dialect (it has ``on_conflict_do_*``)."""
+        return self._insert(table)
 
     @staticmethod
     def _read_version(conn: Connection) -> int:

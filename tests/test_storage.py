@@ -13,22 +13,18 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Connection, create_engine, inspect, make_url, text
+from sqlalchemy import Connection, create_engine, inspect, text
 from sqlalchemy.exc import IntegrityError
 
 from jobmatch import storage
 from jobmatch.config import Settings
 from jobmatch.offers import Offer
 from jobmatch.storage import CVRecord, Database, SchemaError, ScoreRow
-
-POSTGRES_ENV = "JOBMATCH_TEST_POSTGRES_URL"
-BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
 FRENCH = "Développeur·se Python — télétravail à Besançon, « équipe sympa » 🚀✨"
 
@@ -69,35 +65,6 @@ def _is_utc(value: datetime) -> bool:
     return value.tzinfo is not None and value.utcoffset() == timedelta(0)
 
 
-@pytest.fixture(params=BACKENDS)
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A URL to an empty database: a SQLite file, or a fresh PostgreSQL schema."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'jobmatch.sqlite3'}"
-        return
-    base = os.environ.get(POSTGRES_ENV)
-    if not base:
-        pytest.skip(f"{POSTGRES_ENV} is not set (export it from `bash .ci/postgres.sh`)")
-    schema = f"test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(base)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
-    try:
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-
-
-@pytest.fixture
-def db(db_url: str) -> Iterator[Database]:
-    """An opened (migrated) database, closed after the test."""
-    with Database(db_url) as database:
-        yield database
-
-
 @pytest.fixture
 def sqlite_path(tmp_path: Path) -> Path:
     """Where a SQLite-only test puts its database file (the folder does not exist yet)."""
@@ -108,7 +75,7 @@ def sqlite_path(tmp_path: Path) -> Path:
 
 
 def test_open_creates_schema_at_latest_version(db: Database) -> None:
-    assert db.schema_version == len(storage.MIGRATIONS) == 1
+    assert db.schema_version == len(storage.MIGRATIONS) == 2
     tables = set(inspect(db.engine).get_table_names())
     assert {"schema_version", "offers", "cvs", "runs", "scores"} <= tables
 
@@ -198,12 +165,12 @@ def test_upgrades_a_version_0_database_made_by_hand(db_url: str) -> None:
     engine.dispose()
 
     with Database(db_url) as db:
-        assert db.schema_version == 1
+        assert db.schema_version == 2
         db.upsert_offers([_offer(1)])
         assert db.count_offers() == 1
         with db.engine.connect() as conn:
             assert conn.scalar(text("SELECT name FROM legacy")) == "kept"
-    assert _versions(db_url) == [1]
+    assert _versions(db_url) == [1, 2]
 
 
 def test_upgrades_an_older_version_with_an_appended_migration(
@@ -213,16 +180,16 @@ def test_upgrades_an_older_version_with_an_appended_migration(
         db.upsert_offers([_offer(1)])
 
     def fail_if_rerun(conn: Connection) -> None:
-        raise AssertionError("version 1 must not run again")
+        raise AssertionError("versions 1 and 2 must not run again")
 
-    monkeypatch.setattr(storage, "MIGRATIONS", (fail_if_rerun, _add_notes_table))
+    monkeypatch.setattr(storage, "MIGRATIONS", (fail_if_rerun, fail_if_rerun, _add_notes_table))
     with Database(db_url) as db:
-        assert db.schema_version == 2
+        assert db.schema_version == 3
         assert [offer.id for offer in db.get_offers()] == ["o1"]
         inspector = inspect(db.engine)
         assert "notes" in inspector.get_table_names()
         assert "salary" in {column["name"] for column in inspector.get_columns("offers")}
-    assert _versions(db_url) == [1, 2]
+    assert _versions(db_url) == [1, 2, 3]
 
 
 def test_reopening_at_latest_version_does_nothing(
@@ -230,11 +197,11 @@ def test_reopening_at_latest_version_does_nothing(
 ) -> None:
     Database(db_url).close()
     calls: list[int] = []
-    monkeypatch.setattr(storage, "MIGRATIONS", (lambda conn: calls.append(1),))
+    monkeypatch.setattr(storage, "MIGRATIONS", (lambda conn: calls.append(1),) * 2)
     with Database(db_url) as db:
-        assert db.schema_version == 1
+        assert db.schema_version == 2
     assert calls == []
-    assert _versions(db_url) == [1]
+    assert _versions(db_url) == [1, 2]
 
 
 def test_failed_migration_rolls_back_entirely(db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -244,12 +211,12 @@ def test_failed_migration_rolls_back_entirely(db_url: str, monkeypatch: pytest.M
         _add_notes_table(conn)
         raise RuntimeError("migration bug")
 
-    monkeypatch.setattr(storage, "MIGRATIONS", (storage.MIGRATIONS[0], half_done))
+    monkeypatch.setattr(storage, "MIGRATIONS", (*storage.MIGRATIONS, half_done))
     with pytest.raises(RuntimeError, match="migration bug"):
         Database(db_url)
     monkeypatch.undo()
     with Database(db_url) as db:
-        assert db.schema_version == 1
+        assert db.schema_version == 2
         inspector = inspect(db.engine)
         assert "notes" not in inspector.get_table_names()
         assert "salary" not in {column["name"] for column in inspector.get_columns("offers")}
@@ -604,4 +571,4 @@ def test_concurrent_first_opening_migrates_once(db_url: str) -> None:
         database.close()
     assert errors == []
     assert len(opened) == 4
-    assert _versions(db_url) == [1]
+    assert _versions(db_url) == [1, 2]
