@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Create .venv (Python 3.11) and install requirements.txt into it; a no-op when nothing changed.
+# Create .venv (Python 3.11) and install requirements*.txt into it; a no-op when nothing changed.
 # Sourced by scripts/run-app.sh and scripts/test.sh.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -11,13 +11,14 @@ if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv
 fi
 stamp=.venv/.requirements.sha256
-wanted=$(sha256sum requirements.txt | cut -d' ' -f1)
+wanted=$(cat requirements.txt requirements-nodeps.txt | sha256sum | cut -d' ' -f1)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
   echo "Installing requirements (first run: several minutes)…" >&2
   .venv/bin/python -m pip install --quiet --upgrade pip
   # The CPU build of torch first, so nothing below can pull a CUDA build.
   .venv/bin/python -m pip install --quiet "$(grep -E '^torch==' requirements.txt)"
   .venv/bin/python -m pip install --quiet -r requirements.txt
+  .venv/bin/python -m pip install --quiet --no-deps -r requirements-nodeps.txt
   echo "$wanted" > "$stamp"
 fi
 export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 TOKENIZERS_PARALLELISM=false
