@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -46,3 +47,52 @@ def run_artifacts(settings: Settings, run_id: str) -> list[Path]:
     if not run_id.isalnum() or not folder.is_dir():  # ids are hex: never a path
         return []
     return sorted(path for path in folder.iterdir() if path.is_file())
+
+
+@dataclass(frozen=True)
+class Stage:
+    """A stage of the pipeline as the overview shows it.
+
+    Args:
+        page: The app page of the stage.
+        title: Its name.
+        description: What it does, in one line.
+        produces: What its count counts ("offers stored", "runs").
+        run_kind: The run kind it records, or ``""`` when its count is not a run count.
+    """
+
+    page: str
+    title: str
+    description: str
+    produces: str
+    run_kind: str = ""
+
+
+#: The job seeker's path, in order: the overview suggests the first stage with nothing yet.
+STAGES = (
+    Stage("app_pages/offers.py", "Offers", "Scrape HelloWork, import a file or paste an offer.",
+          "offers stored"),
+    Stage("app_pages/rewrite_offers.py", "Rewrite offers", "A clean summary of each offer.",
+          "rewrite runs", "rewrite"),
+    Stage("app_pages/convert_cv.py", "Convert CV", "PDF, DOCX or TXT to clean text.",
+          "CVs stored"),
+    Stage("app_pages/cv_synthesis.py", "CV synthesis", "A structured, anonymised profile.",
+          "profiles", "profile"),
+    Stage("app_pages/matching.py", "Semantic matching", "Rank every offer for a CV.",
+          "ranking runs", "rank"),
+    Stage("app_pages/reranking.py", "Cross-encoder reranking", "What rereading changed.",
+          "ranking runs", "rank"),
+    Stage("app_pages/explanations.py", "Explanations", "Evidence for each requirement.",
+          "explanation runs", "explain"),
+    Stage("app_pages/compare_cvs.py", "Compare CVs", "Two CVs against the same offers.",
+          "ranking runs", "rank"),
+    Stage("app_pages/validation.py", "Validation", "Metrics of every score on labels.",
+          "evaluations", "evaluate"),
+)  # fmt: skip
+
+
+def stage_progress(database: Database) -> list[tuple[Stage, int]]:
+    """Each stage of :data:`STAGES` with what this workspace holds of its output."""
+    runs = database.count_runs()
+    counts = {"offers stored": database.count_offers(), "CVs stored": len(database.list_cvs())}
+    return [(stage, counts.get(stage.produces, runs.get(stage.run_kind, 0))) for stage in STAGES]

@@ -809,6 +809,16 @@ class Database:
             row = conn.execute(select(runs_table).where(runs_table.c.id == run_id)).one_or_none()
         return None if row is None else self._run_record(row._asdict())
 
+    def count_runs(self, status: str = "done") -> dict[str, int]:
+        """How many runs of each kind ended with ``status`` (default ``"done"``)."""
+        query = (
+            select(runs_table.c.kind, func.count())
+            .where(runs_table.c.status == status)
+            .group_by(runs_table.c.kind)
+        )
+        with self._engine.connect() as conn:
+            return {kind: int(count) for kind, count in conn.execute(query)}
+
     def list_runs(self, kind: str | None = None, limit: int = 50) -> list[RunRecord]:
         """Runs, most recent first.
 

@@ -11,6 +11,7 @@ import pytest
 from jobmatch.config import Settings
 from jobmatch.demo import demo_cv_paths, demo_offers
 from jobmatch.documents import extract_document
+from jobmatch.history import stage_progress
 from jobmatch.insights import filter_matches, filter_options, rank_changes, reranked, timing_table
 from jobmatch.pipeline import TIMINGS_FILE, load_rank_run, rank_documents
 from jobmatch.storage import Database
@@ -107,3 +108,21 @@ def test_filters_rank_changes_and_timing_table():
 
     table = timing_table({"storage": 0.1, "first stage": 1.25, "reranking": 0.5})
     assert table["stage"].tolist() == ["first stage", "reranking", "storage"]
+
+
+def test_stage_progress_counts_what_each_stage_produced(settings, database):
+    assert all(count == 0 for _, count in stage_progress(database))
+    rank_documents(
+        [demo_cv()],
+        demo_offers(),
+        settings=settings,
+        database=database,
+        embedders=[],
+        reranker=None,
+    )
+    failed = database.start_run("evaluate", {})
+    database.finish_run(failed, status="failed")  # only finished runs count
+    counts = {stage.title: count for stage, count in stage_progress(database)}
+    assert counts["Offers"] == 40 and counts["Convert CV"] == 1
+    assert counts["Semantic matching"] == counts["Compare CVs"] == 1
+    assert counts["Validation"] == counts["Rewrite offers"] == 0
