@@ -16,7 +16,8 @@ weights are fixed constants fitted once by ``benchmarks/fit_calibration.py`` on 
 training split); no per-run normalisation, so "70" means the same in every run. Fit data,
 weights and reliability: ``docs/reranker.md``.
 
-No skill-coverage signal exists yet; when one does, it becomes a third feature here.
+Skill coverage (``jobmatch.facts``) is not a feature yet: its skill precision on real CVs is
+too low to earn a stable weight (docs/reranker.md); it would be a third feature here.
 """
 
 from __future__ import annotations
