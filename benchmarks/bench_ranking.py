@@ -7,10 +7,11 @@ or, without ``../shared/data``, the demo offers. Their chunk vectors are put in 
 first, as after an earlier run: the real chunking and cache keys, with random unit vectors as
 values, so that the benchmark takes seconds rather than the minutes of embedding 10,000 offers
 (throughput is measured by bench_embeddings.py). What is timed is what a new CV costs: its
-text is chunked and embedded, the offers' vectors are read from the cache and every score
-computed. Three cases, best of 3 each: offers never seen (TF-IDF fitted on them and saved
-beside the cache); the first CV of a new ranker against offers known from an earlier run (the
-saved TF-IDF index is read); and later CVs with the same ranker, as the CLI's ``--cvs`` does.
+text is chunked and embedded, the offers' vectors are read and every score computed. Three
+cases, best of 3 each: offers never seen (TF-IDF fitted on them, their chunk vectors read from
+the SQLite cache, both saved beside it); the first CV of a new ranker against offers known from
+an earlier run (the saved TF-IDF index and chunk matrix are read); and later CVs with the same
+ranker, as the CLI's ``--cvs`` does. 100,000 offers: ``benchmarks/bench_scale.py``.
 """
 
 from __future__ import annotations
@@ -82,8 +83,9 @@ def main() -> None:
             cvs = [f"{cv_text}\n(version {size}-{n})" for n in range(9)]  # a new CV each time
             lexical = Path(folder) / "lexical"
             fitting = []
-            for cv in cvs[:3]:  # offers never seen: TF-IDF fitted and saved
+            for cv in cvs[:3]:  # offers never seen: TF-IDF fitted, chunk matrix stacked
                 shutil.rmtree(lexical, ignore_errors=True)
+                shutil.rmtree(Path(folder) / "matrices", ignore_errors=True)
                 fitting.append(timed(FirstStageRanker([embedder], cache=cache), cv, offers))
             # Offers known from an earlier run (a new process): the saved index is read.
             first = [

@@ -19,6 +19,7 @@ from jobmatch.pipeline import rank_documents
 from jobmatch.reranking import load_reranker
 from jobmatch.scraping.cli import add_import_command, add_scrape_command
 from jobmatch.storage import Database
+from jobmatch.understanding.cli import add_explain_command, add_profile_command, add_rewrite_command
 
 CV_SUFFIXES = {".pdf", ".docx", ".txt"}
 EXIT_BAD_INPUT = 2
@@ -292,7 +293,15 @@ def add_evaluate_command(commands: argparse._SubParsersAction) -> None:
 
 
 #: Each adds one sub-command whose parser sets ``handler(args, settings) -> exit code``.
-COMMANDS = (add_rank_command, add_scrape_command, add_import_command, add_evaluate_command)
+COMMANDS = (
+    add_rank_command,
+    add_scrape_command,
+    add_import_command,
+    add_evaluate_command,
+    add_profile_command,
+    add_rewrite_command,
+    add_explain_command,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -52,6 +52,8 @@ class Settings:
         max_pdf_pages: Longest PDF read. Default 30 pages (``JOBMATCH_MAX_PDF_PAGES``).
         shared_data_dir: Real outside data used by tests and benchmarks, never copied into the
             repository. Default ``../shared/data`` (``JOBMATCH_SHARED_DATA``).
+        llm: LLM that rewrites offers, synthesises CVs and words explanations (see
+            :func:`jobmatch.llm.load_llm`). Default ``"smollm2"`` (``JOBMATCH_LLM``).
     """
 
     data_dir: Path = field(
@@ -84,6 +86,8 @@ class Settings:
             "JOBMATCH_SHARED_DATA", PROJECT_ROOT.parent / "shared" / "data"
         )
     )
+
+    llm: str = field(default_factory=lambda: os.environ.get("JOBMATCH_LLM", "smollm2").strip())
 
     def __post_init__(self) -> None:
         if not self.database_url:

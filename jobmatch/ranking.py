@@ -4,20 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
 
 import numpy as np
 import pandas as pd
 
-from jobmatch.embeddings import Embedder, EmbeddingCache, embed_documents, mean_vector
+from jobmatch.embeddings import Embedder, EmbeddingCache, embed_documents
+from jobmatch.embeddings.index import ANN_THRESHOLD
+from jobmatch.embeddings.offer_matrix import Aggregation, ChunkMatrix
 from jobmatch.lexical import LexicalScorer
 from jobmatch.offers import Offer
 from jobmatch.scoring import LEXICAL, anchors_for, fuse
-
-#: How chunk vectors of a CV and an offer give one similarity.
-#: ``"mean"``: cosine of the documents' mean vectors. ``"coverage"``: for each offer chunk, its
-#: best-matching CV chunk, averaged over the offer's chunks (how much of the offer the CV covers).
-Aggregation = Literal["mean", "coverage"]
 
 #: Columns of the ranking output, in order (others follow).
 RANK_COLUMNS = (
@@ -51,16 +47,7 @@ def dense_similarity(
     """
     if not offer_chunks:
         return np.zeros(0)
-    # All offers' chunks in one matrix, each offer a segment starting at ``starts``.
-    counts = np.array([len(chunks) for chunks in offer_chunks])
-    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
-    stacked = np.concatenate(offer_chunks)
-    if aggregation == "mean":
-        sums = np.add.reduceat(stacked, starts, axis=0)
-        offers = sums / np.maximum(np.linalg.norm(sums, axis=1, keepdims=True), 1e-12)
-        return offers @ mean_vector(cv_chunks)
-    best = (stacked @ cv_chunks.T).max(axis=1)
-    return np.add.reduceat(best.astype(np.float64), starts) / counts
+    return ChunkMatrix.stack(offer_chunks).similarity(cv_chunks, aggregation)
 
 
 @dataclass
@@ -75,14 +62,28 @@ class FirstStageRanker:
             the default model, see docs/ranking.md).
         lexical_weight: Share of the lexical signal in the fused score. Default from
             :mod:`jobmatch.scoring`.
+        ann_threshold: With a cache and ``"coverage"``, above this many offers the dense
+            similarity is exact only for the offers the approximate index finds near the CV
+            and for those that could still enter the best ``ann_exact_top`` (see
+            docs/ranking.md, "Large offer sets"). Default
+            :data:`~jobmatch.embeddings.index.ANN_THRESHOLD` (50,000).
+        ann_neighbours: Offer chunks looked up per CV chunk on that path. Default 256.
+        ann_exact_top: Size of the top that path ranks as exact search would (when the index
+            finds the true neighbours). Default 100.
     """
 
     embedders: Sequence[Embedder]
     cache: EmbeddingCache | None = None
     aggregation: Aggregation = "coverage"
     lexical_weight: float | None = None
+    ann_threshold: int = ANN_THRESHOLD
+    ann_neighbours: int = 256
+    ann_exact_top: int = 100
     _lexical: tuple[tuple[str, ...], LexicalScorer] | None = field(
         default=None, init=False, repr=False
+    )
+    _matrices: dict[str, tuple[tuple[str, ...], ChunkMatrix]] = field(
+        default_factory=dict, init=False, repr=False
     )
 
     def _lexical_scorer(self, texts: tuple[str, ...]) -> LexicalScorer:
@@ -95,6 +96,93 @@ class FirstStageRanker:
             )
             self._lexical = (texts, scorer)
         return self._lexical[1]
+
+    def _matrix(
+        self, embedder: Embedder, texts: tuple[str, ...], progress: StageProgress | None
+    ) -> ChunkMatrix:
+        """The offers' chunk vectors, read (or built) once for all the CVs."""
+        kept = self._matrices.get(embedder.name)
+        if kept is None or kept[0] != texts:
+            report = (
+                (lambda done, total: progress(f"Embedding offers ({embedder.name})", done, total))
+                if progress
+                else None
+            )
+            matrix = (
+                ChunkMatrix.cached(embedder, texts, self.cache, report)
+                if self.cache is not None
+                else ChunkMatrix.stack(embed_documents(embedder, texts, progress=report))
+            )
+            kept = self._matrices[embedder.name] = (texts, matrix)
+        return kept[1]
+
+    def _fuse(self, percent: dict[str, np.ndarray]) -> np.ndarray:
+        """The fused 0–100 score of these signals, with this ranker's lexical weight."""
+        weight = {} if self.lexical_weight is None else {"lexical_weight": self.lexical_weight}
+        return fuse(percent, **weight)
+
+    def _dense(
+        self,
+        cv_text: str,
+        texts: tuple[str, ...],
+        lexical: np.ndarray,
+        progress: StageProgress | None,
+    ) -> dict[str, np.ndarray]:
+        """Each embedder's 0–100 dense score per offer (see docs/ranking.md, "Large offer sets").
+
+        Small sets: every offer scored exactly. Large ones: exact for the offers with a chunk
+        among the CV chunks' nearest (approximate index) and the ``ann_exact_top`` best by
+        lexical score, then for any other offer whose fused score could still reach the
+        ``ann_exact_top``-th exact one with its coverage at the bound; the rest get
+        ``min(bound, lowest exact coverage)``, never above an exactly scored offer's.
+        """
+        approximate = (
+            self.cache is not None
+            and bool(self.embedders)
+            and self.aggregation == "coverage"
+            and len(texts) > self.ann_threshold
+        )
+        signals = {}  # name -> (matrix, CV chunks, anchors, raw, exact mask, bound)
+        # The best offers by lexical score are scored exactly too: they make the fused score
+        # the others must reach high, so that few of them remain in contention.
+        seeds = np.argsort(-lexical, kind="stable")[: self.ann_exact_top] if approximate else None
+        for embedder in self.embedders:
+            matrix = self._matrix(embedder, texts, progress)
+            cv_chunks = embed_documents(embedder, [cv_text], role="query", cache=self.cache)[0]
+            anchors = anchors_for(f"{embedder.name}|{self.aggregation}")
+            raw, exact, bound = np.zeros(len(texts)), np.ones(len(texts), bool), np.inf
+            if approximate:
+                found, bound = matrix.nearest_offers(cv_chunks, self.ann_neighbours)
+                found = np.union1d(found, seeds)
+                exact[:] = False
+                exact[found] = True
+                raw[found] = matrix.similarity(cv_chunks, self.aggregation, found)
+            else:
+                raw = matrix.similarity(cv_chunks, self.aggregation)
+            signals[embedder.name] = (matrix, cv_chunks, anchors, raw, exact, bound)
+        if approximate:
+            upper = self._fuse(
+                {
+                    LEXICAL: lexical,
+                    **{
+                        name: anchors.to_percent(np.where(exact, raw, bound))
+                        for name, (_, _, anchors, raw, exact, bound) in signals.items()
+                    },
+                }
+            )
+            all_exact = np.logical_and.reduce([s[4] for s in signals.values()])
+            top = self.ann_exact_top
+            contenders = (  # too few offers found: all of them are
+                upper >= np.partition(upper[all_exact], -top)[-top]
+                if all_exact.sum() >= top
+                else np.ones(len(texts), bool)
+            )
+            for matrix, cv_chunks, _, raw, exact, bound in signals.values():
+                todo = np.flatnonzero(contenders & ~exact)
+                raw[todo] = matrix.similarity(cv_chunks, self.aggregation, todo)
+                exact[todo] = True
+                raw[~exact] = min(bound, raw[exact].min())
+        return {name: s[2].to_percent(s[3]) for name, s in signals.items()}
 
     def rank(
         self, cv_text: str, offers: Sequence[Offer], progress: StageProgress | None = None
@@ -116,23 +204,8 @@ class FirstStageRanker:
         texts = tuple(offer.text for offer in offers)
         lexical = self._lexical_scorer(texts).score(cv_text)
         percent: dict[str, np.ndarray] = {LEXICAL: anchors_for(LEXICAL).to_percent(lexical)}
-        for embedder in self.embedders:
-            offer_chunks = embed_documents(
-                embedder,
-                texts,
-                role="passage",
-                cache=self.cache,
-                progress=(lambda d, t, n=embedder.name: progress(f"Embedding offers ({n})", d, t))
-                if progress
-                else None,
-            )
-            cv_chunks = embed_documents(embedder, [cv_text], role="query", cache=self.cache)[0]
-            raw = dense_similarity(cv_chunks, offer_chunks, self.aggregation)
-            percent[embedder.name] = anchors_for(f"{embedder.name}|{self.aggregation}").to_percent(
-                raw
-            )
-        weight = {} if self.lexical_weight is None else {"lexical_weight": self.lexical_weight}
-        final = fuse(percent, **weight)
+        percent.update(self._dense(cv_text, texts, percent[LEXICAL], progress))
+        final = self._fuse(percent)
         dense = [percent[e.name] for e in self.embedders]
         frame = pd.DataFrame(
             {

@@ -10,11 +10,18 @@ whose search time grows with the logarithm of the size; its recall is measured b
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from pathlib import Path
 
 import numpy as np
 
+from jobmatch.artifacts import atomic_write_bytes
+
 #: Above this many vectors, :func:`build_index` builds an approximate index.
 EXACT_UP_TO = 50_000
+#: Above this many offers, the first-stage ranker (``jobmatch.ranking.FirstStageRanker``)
+#: looks up the CV's nearest offer chunks in an HNSW graph and scores exactly only the offers
+#: found (and those that could still reach its top results); below, every offer is scored.
+ANN_THRESHOLD = 50_000
 #: Query-by-vector products computed at once by exact search (bounds its memory to 64 MB).
 _EXACT_BLOCK = 1 << 24
 
@@ -103,6 +110,31 @@ class HnswIndex(VectorIndex):
         self._index = faiss.IndexHNSWFlat(self.dim, links, faiss.METRIC_INNER_PRODUCT)
         self._index.hnsw.efConstruction = build_breadth
         self._index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+
+    @classmethod
+    def read(cls, path: Path, search_breadth: int = 256) -> HnswIndex:
+        """A graph saved by :meth:`write`.
+
+        Raises:
+            RuntimeError: FAISS cannot read it (missing or damaged).
+            ValueError: It is not an HNSW graph.
+        """
+        import faiss
+
+        graph = faiss.read_index(str(path))
+        if not isinstance(graph, faiss.IndexHNSWFlat):
+            raise ValueError(f"{path} is not an HNSW graph")
+        index = cls.__new__(cls)  # the vectors are in the graph: nothing to add
+        index.size, index.dim = graph.ntotal, graph.d
+        index.search_breadth = search_breadth
+        index._index = graph
+        return index
+
+    def write(self, path: Path) -> None:
+        """Save the graph (vectors included) to ``path``, atomically."""
+        import faiss
+
+        atomic_write_bytes(path, faiss.serialize_index(self._index).tobytes())
 
     def _search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         import faiss
