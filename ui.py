@@ -206,6 +206,17 @@ def choose_models(settings: Settings) -> list[str]:
     )
 
 
+def choose_models_and_top_k(settings: Settings) -> tuple[list[str], int]:
+    """Side by side: the bi-encoders (:func:`choose_models`) and the reranked top-K
+    (:func:`choose_rerank_top_k`)."""
+    left, right = st.columns(2)
+    with left:
+        models = choose_models(settings)
+    with right:
+        top_k = choose_rerank_top_k(settings)
+    return models, top_k
+
+
 def current_rank_run(settings: Settings) -> RankRun | None:
     """This session's latest ranking run, or one picked from the finished runs on disk."""
     if RANK_RUN_KEY in st.session_state:

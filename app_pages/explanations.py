@@ -15,9 +15,8 @@ from ui import (
     cached_embedder,
     choose_cv,
     choose_llm,
-    choose_models,
+    choose_models_and_top_k,
     choose_offers,
-    choose_rerank_top_k,
     rank_with_status,
     recorded_generation,
 )
@@ -67,11 +66,7 @@ def explanations_page() -> None:
     except JobmatchError as exc:
         st.error(str(exc))
         return
-    left, right = st.columns(2)
-    with left:
-        models = choose_models(settings)
-    with right:
-        rerank_top_k = choose_rerank_top_k(settings)
+    models, rerank_top_k = choose_models_and_top_k(settings)
     top_k = st.slider("Offers to explain", 1, 10, 5)
     ready = document is not None and bool(offers)
     if st.button("Explain the best matches", type="primary", disabled=not ready):

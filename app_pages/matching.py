@@ -14,9 +14,8 @@ from ui import (
     RANK_RUN_KEY,
     cancelled,
     choose_cv,
-    choose_models,
+    choose_models_and_top_k,
     choose_offers,
-    choose_rerank_top_k,
     rank_with_status,
 )
 
@@ -89,11 +88,7 @@ def matching() -> None:
     except JobmatchError as exc:
         st.error(str(exc))
         return
-    left, right = st.columns(2)
-    with left:
-        models = choose_models(settings)
-    with right:
-        top_k = choose_rerank_top_k(settings)
+    models, top_k = choose_models_and_top_k(settings)
     if document is not None:
         for warning in document.warnings:
             st.warning(warning)

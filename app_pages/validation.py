@@ -16,7 +16,7 @@ from jobmatch.evaluation import (
     run_evaluation,
 )
 from jobmatch.storage import Database
-from ui import cached_embedder, cached_reranker, choose_models, choose_rerank_top_k
+from ui import cached_embedder, cached_reranker, choose_models_and_top_k
 
 RESULT_KEY = "validation.run"
 
@@ -96,11 +96,7 @@ def validation() -> None:
     except JobmatchError as exc:
         st.error(str(exc))
         return
-    left, right = st.columns(2)
-    with left:
-        models = choose_models(settings)
-    with right:
-        top_k = choose_rerank_top_k(settings)
+    models, top_k = choose_models_and_top_k(settings)
     threshold = st.slider("Decision threshold (final %)", 0, 100, 50)
     if st.button("Evaluate", type="primary", disabled=labelled is None):
         try:

@@ -28,7 +28,6 @@ from jobmatch.documents import extract_document, safe_filename
 from jobmatch.embeddings import Embedder, EmbeddingCache
 from jobmatch.errors import JobmatchError
 from jobmatch.offers import Offer, content_id, load_offers
-from jobmatch.pipeline import run_status
 from jobmatch.ranking import FirstStageRanker
 from jobmatch.reranking import Reranker, rerank_matches
 from jobmatch.storage import Database
@@ -634,41 +633,35 @@ def run_evaluation(
         out: Report folder. Default ``runs/<run-id>/``.
         progress: Optional ``(stage, done, total)`` callback.
     """
-    run_id = database.start_run(
-        "evaluate",
-        {
-            "sets": [labelled.name for labelled in sets],
-            "models": [e.name for e in embedders],
-            "reranker": reranker.name if reranker is not None else "",
-            "rerank_top_k": top_k,
-            "threshold": threshold,
-        },
-    )
+    params = {
+        "sets": [labelled.name for labelled in sets],
+        "models": [e.name for e in embedders],
+        "reranker": reranker.name if reranker is not None else "",
+        "rerank_top_k": top_k,
+        "threshold": threshold,
+    }
     cache = EmbeddingCache(settings.cache_dir / "embeddings.sqlite3")
-    try:
-        results = [
-            evaluate_set(
-                labelled,
-                embedders,
-                reranker,
-                top_k=top_k,
-                threshold=threshold,
-                bootstrap=bootstrap,
-                seed=seed,
-                cache=cache,
-                progress=progress,
+    with database.recorded_run("evaluate", params) as run_id:
+        try:
+            results = [
+                evaluate_set(
+                    labelled,
+                    embedders,
+                    reranker,
+                    top_k=top_k,
+                    threshold=threshold,
+                    bootstrap=bootstrap,
+                    seed=seed,
+                    cache=cache,
+                    progress=progress,
+                )
+                for labelled in sets
+            ]
+            report = write_report(
+                results, out or settings.runs_dir / run_id, threshold=threshold, top_k=top_k
             )
-            for labelled in sets
-        ]
-        report = write_report(
-            results, out or settings.runs_dir / run_id, threshold=threshold, top_k=top_k
-        )
-    except BaseException as exc:
-        database.finish_run(run_id, status=run_status(exc), error=str(exc) or type(exc).__name__)
-        raise
-    finally:
-        cache.close()
-    database.finish_run(run_id)
+        finally:
+            cache.close()
     return EvaluationRun(run_id=run_id, results=results, report=report)
 
 

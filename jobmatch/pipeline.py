@@ -45,11 +45,6 @@ class StageTimer:
             self.seconds[name] = self.seconds.get(name, 0.0) + elapsed
 
 
-def run_status(exc: BaseException) -> str:
-    """``"cancelled"`` for an interruption (Ctrl-C, Streamlit stop/rerun), else ``"failed"``."""
-    return "failed" if isinstance(exc, Exception) else "cancelled"
-
-
 @dataclass(frozen=True)
 class RankRun:
     """A finished ranking run.
@@ -132,49 +127,45 @@ def rank_documents(
         reranker = load_reranker(settings.reranker) if top_k else None
     texts = {offer.id: offer.text for offer in offers}
     database.upsert_offers(offers, source=offers_source)
-    run_id = database.start_run(
-        "rank",
-        {
-            "cvs": [d.name for d in documents],
-            "offers": offers_source,
-            "models": [e.name for e in embedders],
-            "reranker": reranker.name if reranker is not None else "",
-            "rerank_top_k": top_k,
-        },
-    )
+    params = {
+        "cvs": [d.name for d in documents],
+        "offers": offers_source,
+        "models": [e.name for e in embedders],
+        "reranker": reranker.name if reranker is not None else "",
+        "rerank_top_k": top_k,
+    }
     cache = EmbeddingCache(settings.cache_dir / "embeddings.sqlite3")
     timer = StageTimer()
-    try:
-        ranker = FirstStageRanker(embedders, cache=cache)
-        frames = []
-        labels = cv_labels(documents)
-        for number, (document, label) in enumerate(zip(documents, labels, strict=True), start=1):
-            with timer.stage("storage"):
-                cv_id = database.add_cv(
-                    document.name, document.text, document.sha256, document.file_type
-                )
-            with timer.stage("first stage"):
-                frame = ranker.rank(document.text, offers, progress=progress)
-            with timer.stage("reranking"):
-                frame = rerank_matches(frame, document.text, texts, reranker, top_k).drop(
-                    columns="cross_logit"
-                )
-            with timer.stage("storage"):
-                database.add_scores(run_id, _score_rows(cv_id, frame))
-            frame.insert(0, "cv_id", label)
-            frames.append(frame)
-            if progress is not None:
-                progress("CVs", number, len(documents))
-        matches = pd.concat(frames, ignore_index=True)
-        folder = settings.runs_dir / run_id
-        atomic_write_text(folder / TIMINGS_FILE, json.dumps(timer.seconds, indent=2))
-        artifact = atomic_write_csv(folder / MATCHES_FILE, matches)
-    except BaseException as exc:
-        database.finish_run(run_id, status=run_status(exc), error=str(exc) or type(exc).__name__)
-        raise
-    finally:
-        cache.close()
-    database.finish_run(run_id)
+    with database.recorded_run("rank", params) as run_id:
+        try:
+            ranker = FirstStageRanker(embedders, cache=cache)
+            frames = []
+            labels = cv_labels(documents)
+            for number, (document, label) in enumerate(
+                zip(documents, labels, strict=True), start=1
+            ):
+                with timer.stage("storage"):
+                    cv_id = database.add_cv(
+                        document.name, document.text, document.sha256, document.file_type
+                    )
+                with timer.stage("first stage"):
+                    frame = ranker.rank(document.text, offers, progress=progress)
+                with timer.stage("reranking"):
+                    frame = rerank_matches(frame, document.text, texts, reranker, top_k).drop(
+                        columns="cross_logit"
+                    )
+                with timer.stage("storage"):
+                    database.add_scores(run_id, _score_rows(cv_id, frame))
+                frame.insert(0, "cv_id", label)
+                frames.append(frame)
+                if progress is not None:
+                    progress("CVs", number, len(documents))
+            matches = pd.concat(frames, ignore_index=True)
+            folder = settings.runs_dir / run_id
+            atomic_write_text(folder / TIMINGS_FILE, json.dumps(timer.seconds, indent=2))
+            artifact = atomic_write_csv(folder / MATCHES_FILE, matches)
+        finally:
+            cache.close()
     return RankRun(run_id=run_id, matches=matches, artifact=artifact, timings=timer.seconds)
 
 

@@ -803,6 +803,23 @@ class Database:
             if conn.execute(stmt).rowcount == 0:
                 raise KeyError(f"no run with id {run_id!r}")
 
+    @contextmanager
+    def recorded_run(self, kind: str, params: dict[str, Any]) -> Iterator[str]:
+        """Record the ``with`` block as a run and yield its id.
+
+        It ends ``"done"``, or ``"failed"`` on an error, or ``"cancelled"`` when interrupted
+        (Ctrl-C, a Streamlit stop or rerun: exceptions that are not ``Exception``); the
+        exception is raised again.
+        """
+        run_id = self.start_run(kind, params)
+        try:
+            yield run_id
+        except BaseException as exc:
+            status = "failed" if isinstance(exc, Exception) else "cancelled"
+            self.finish_run(run_id, status=status, error=str(exc) or type(exc).__name__)
+            raise
+        self.finish_run(run_id)
+
     def get_run(self, run_id: str) -> RunRecord | None:
         """The run with this id, or ``None``."""
         with self._engine.connect() as conn:

@@ -66,14 +66,9 @@ def record_stage(
         database: Where the run is recorded.
 
     Returns:
-        The run; a failure is recorded as such and raised again.
+        The run; a failure or an interruption is recorded as such and raised again.
     """
-    run_id = database.start_run(kind, params)
-    try:
+    with database.recorded_run(kind, params) as run_id:
         records = produce()
         artifact = write_records(settings.runs_dir / run_id / file_name, records)
-    except BaseException as exc:
-        database.finish_run(run_id, status="failed", error=str(exc) or type(exc).__name__)
-        raise
-    database.finish_run(run_id)
     return StageRun(run_id=run_id, records=records, artifact=artifact)
