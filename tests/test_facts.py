@@ -190,3 +190,18 @@ def test_structured_france_travail_fields(shared_data: Path) -> None:
     titled = [r for r in titled if re.search(r"\b(?:CDI|CDD)\b", r["intitule"])]
     agree = sum(fields.contract_type(r["intitule"]) == r["typeContrat"] for r in titled)
     assert titled and agree == len(titled)
+
+
+def test_offer_facts_drop_skills_named_after_the_company():
+    from jobmatch.facts import offer_facts
+    from jobmatch.offers import Offer
+
+    offer = Offer(
+        id="x",
+        title="Ingénieur IA (H/F)",
+        company="Verbatim Labs",
+        description="Verbatim Labs recrute : Python, PyTorch, Docker. Rejoignez Verbatim Labs.",
+    )
+    skills = offer_facts(offer).hard_skills
+    assert "labs" not in skills and {"python", "pytorch", "docker"} <= set(skills)
+    assert offer_facts(Offer(id="y", description=offer.description)).hard_skills  # no company

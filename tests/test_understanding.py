@@ -15,7 +15,7 @@ from jobmatch.calibration import BANDS, band_of
 from jobmatch.cli import main
 from jobmatch.demo import DEMO_CVS, DEMO_OFFERS, demo_offers
 from jobmatch.documents import extract_document
-from jobmatch.facts import anonymise, extract_facts
+from jobmatch.facts import anonymise, extract_facts, offer_facts
 from jobmatch.llm import LLMCache, load_llm
 from jobmatch.text import detect_language
 from jobmatch.understanding.explain import (
@@ -74,7 +74,7 @@ def test_grounding_removes_unknown_skills_names_and_contradicting_band_words():
 @pytest.mark.parametrize("offer_id", ["demo-001", "demo-009", "demo-031", "demo-036"])
 def test_rewrite_without_llm_takes_everything_from_the_offer(offer_id):
     offer = OFFERS[offer_id]
-    facts = extract_facts(offer.text)
+    facts = offer_facts(offer)  # the offer's facts, without the company's own words
     summary = rewrite_offer(offer, None)
     assert summary.source == "fallback" and summary.offer_id == offer_id
     assert summary.language == detect_language(offer.text) == facts.language

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 from jobmatch.facts import fields
 from jobmatch.facts.entities import entities
 from jobmatch.facts.skills import SkillMode, extract_skills, is_known_skill
-from jobmatch.text import detect_language
+from jobmatch.offers import Offer
+from jobmatch.text import detect_language, tokenize
 
 
 @dataclass(frozen=True)
@@ -90,3 +91,22 @@ def extract_facts(
         remote=fields.remote_policy(text),
         salary=fields.salary(text),
     )
+
+
+def offer_facts(offer: Offer, skill_mode: SkillMode = "gazetteer") -> Facts:
+    """:func:`extract_facts` of an offer's text, without "skills" that are only words of the
+    company's name ("Verbatim Labs" is no requirement for "labs")."""
+    facts = extract_facts(offer.text, skill_mode=skill_mode)
+    company = set(tokenize(offer.company))
+    if not company:
+        return facts
+
+    def named_after_company(skill: str) -> bool:
+        words = set(tokenize(skill))
+        return bool(words) and words <= company
+
+    hard, soft = (
+        tuple(skill for skill in skills if not named_after_company(skill))
+        for skills in (facts.hard_skills, facts.soft_skills)
+    )
+    return replace(facts, hard_skills=hard, soft_skills=soft)

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, Field, model_validator
 from sqlalchemy import Connection, delete, or_, select, update
 
-from jobmatch.facts import extract_facts
+from jobmatch.facts import offer_facts
 from jobmatch.offers import Offer
 from jobmatch.recruitment import tables as t
 from jobmatch.recruitment.accounts import User
@@ -208,7 +208,7 @@ def fallback_assessment(
         gaps: Skills of the offer the candidate's CV does not show; default none.
         questions: How many questions at most; default :data:`DEFAULT_QUESTIONS`.
     """
-    facts = extract_facts(offer.text)
+    facts = offer_facts(offer)
     required = list(dict.fromkeys(facts.hard_skills + facts.soft_skills))
     skills = list(dict.fromkeys([*gaps, *required])) or [offer.title.strip().lower() or "role"]
     title = offer.title.strip() or "this"

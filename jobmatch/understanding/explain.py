@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
 from jobmatch.calibration import band_of
 from jobmatch.embeddings import Embedder, EmbeddingCache, embed_documents, mean_vector
-from jobmatch.facts import Facts, anonymise, extract_facts
+from jobmatch.facts import Facts, anonymise, extract_facts, offer_facts
 from jobmatch.facts.skills import extract_skills
 from jobmatch.llm import LLM, LLMCache, TokenCallback, generate_structured
 from jobmatch.offers import Offer
@@ -188,7 +188,7 @@ def _vectors(
 
 
 def match_requirements(
-    offer_facts: Facts,
+    facts_of_offer: Facts,
     offer_sentences: Sequence[str],
     cv_facts: Facts,
     passages: Sequence[str],
@@ -204,7 +204,7 @@ def match_requirements(
     requirement's skills, else the closest passage. The rest is missing.
 
     Args:
-        offer_facts: The offer's facts (its skills are requirements).
+        facts_of_offer: The offer's facts (its skills are requirements).
         offer_sentences: The offer's requirement sentences.
         cv_facts: The CV's facts.
         passages: The CV's passages (see :func:`cv_passages`).
@@ -214,7 +214,7 @@ def match_requirements(
     Returns:
         Skills first, then sentences, in the offer's order.
     """
-    skills = list(offer_facts.skills)
+    skills = list(facts_of_offer.skills)
     queries = [*skills, *offer_sentences]
     if not passages:
         return [
@@ -236,7 +236,7 @@ def match_requirements(
             named = [requirement]
             status = "covered" if requirement in held else "missing"
         else:
-            hard, soft = extract_skills(requirement, offer_facts.language, "gazetteer")
+            hard, soft = extract_skills(requirement, facts_of_offer.language, "gazetteer")
             named = [*hard, *soft]
             if named:
                 count = sum(skill in held for skill in named)
@@ -412,10 +412,10 @@ def explain_match(
         The explanation.
     """
     cv_facts = cv_facts or extract_facts(cv_text)
-    offer_facts = extract_facts(offer.text)
-    language = offer_facts.language
+    facts_of_offer = offer_facts(offer)
+    language = facts_of_offer.language
     requirements = match_requirements(
-        offer_facts,
+        facts_of_offer,
         requirement_sentences(offer.description),
         cv_facts,
         cv_passages(cv_text),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
-from jobmatch.facts import extract_facts
+from jobmatch.facts import offer_facts
 from jobmatch.llm import LLM, LLMCache, TokenCallback
 from jobmatch.offers import Offer
 from jobmatch.understanding.summary import (
@@ -72,7 +72,7 @@ def rewrite_offer(
     Returns:
         The summary, in the offer's language.
     """
-    facts = extract_facts(offer.text)
+    facts = offer_facts(offer)
     summary = OfferSummary(
         offer_id=offer.id,
         company=offer.company,
