@@ -16,7 +16,7 @@ from jobmatch.embeddings import Embedder, load_embedder
 from jobmatch.errors import JobmatchError
 from jobmatch.offers import load_offers
 from jobmatch.pipeline import rank_documents
-from jobmatch.reranking import load_reranker
+from jobmatch.reranking import Reranker, load_reranker
 from jobmatch.scraping.cli import add_import_command, add_scrape_command
 from jobmatch.storage import Database
 from jobmatch.understanding.cli import add_explain_command, add_profile_command, add_rewrite_command
@@ -99,9 +99,7 @@ def run_rank(args: argparse.Namespace, settings: Settings) -> int:
             settings=settings,
             database=database,
             embedders=_embedders(args, settings),
-            reranker=load_reranker(settings.reranker if args.reranker is None else args.reranker)
-            if top_k
-            else None,
+            reranker=_reranker(args, settings) if top_k else None,
             rerank_top_k=top_k,
             offers_source=str(args.offers),
             progress=progress,
@@ -127,6 +125,11 @@ def _rerank_top_k(args: argparse.Namespace, settings: Settings) -> int:
     if top_k < 0:
         raise InputError("--rerank-top-k must be 0 (no reranking) or a positive number.")
     return top_k
+
+
+def _reranker(args: argparse.Namespace, settings: Settings) -> Reranker | None:
+    """The cross-encoder named by ``--reranker`` (default: settings), ``None`` for an empty name."""
+    return load_reranker(settings.reranker if args.reranker is None else args.reranker)
 
 
 def _embedders(args: argparse.Namespace, settings: Settings) -> list[Embedder]:
@@ -219,7 +222,7 @@ def run_evaluate(args: argparse.Namespace, settings: Settings) -> int:
             settings=settings,
             database=database,
             embedders=_embedders(args, settings),
-            reranker=load_reranker(settings.reranker if args.reranker is None else args.reranker),
+            reranker=_reranker(args, settings),
             top_k=top_k,
             threshold=args.threshold,
             bootstrap=args.bootstrap,

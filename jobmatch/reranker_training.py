@@ -137,6 +137,19 @@ def _batches(pairs: Sequence[TrainingPair], config: TrainingConfig) -> list[list
     return batches
 
 
+def _encode(tokenizer: Any, batch: Sequence[TrainingPair], max_length: int, device: Any) -> Any:
+    """A batch of (query, document) pairs as model inputs on ``device``, the longer side cut
+    first to ``max_length`` tokens (as the cross-encoder reads them at inference)."""
+    return tokenizer(
+        [pair.query for pair in batch],
+        [pair.document for pair in batch],
+        truncation="longest_first",
+        max_length=max_length,
+        padding=True,
+        return_tensors="pt",
+    ).to(device)
+
+
 def train_reranker(
     pairs: Sequence[TrainingPair], out: Path, config: TrainingConfig
 ) -> dict[str, Any]:
@@ -183,14 +196,7 @@ def train_reranker(
     losses: list[float] = []
     started = time.perf_counter()
     for step, batch in enumerate(batches, start=1):
-        encoded = tokenizer(
-            [pair.query for pair in batch],
-            [pair.document for pair in batch],
-            truncation="longest_first",
-            max_length=config.max_length,
-            padding=True,
-            return_tensors="pt",
-        ).to(device)
+        encoded = _encode(tokenizer, batch, config.max_length, device)
         with torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda"):
             logits = model(**encoded).logits.squeeze(-1).float()
         target = torch.tensor([pair.label for pair in batch], device=device)
@@ -251,14 +257,7 @@ def pair_auc(model_dir: Path, pairs: Sequence[TrainingPair], config: TrainingCon
     with torch.inference_mode():
         for start in range(0, len(pairs), 64):
             batch = pairs[start : start + 64]
-            encoded = tokenizer(
-                [pair.query for pair in batch],
-                [pair.document for pair in batch],
-                truncation="longest_first",
-                max_length=config.max_length,
-                padding=True,
-                return_tensors="pt",
-            ).to(device)
+            encoded = _encode(tokenizer, batch, config.max_length, device)
             logits += model(**encoded).logits.squeeze(-1).float().cpu().tolist()
     return round(float(roc_auc_score([pair.label for pair in pairs], logits)), 4)
 

