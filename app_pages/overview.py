@@ -21,12 +21,12 @@ def overview() -> None:
     database = Database.from_settings(settings)
     try:
         stages, history = stage_progress(database), run_history(database)
-        offers, cvs = database.count_offers(), len(database.list_cvs())
     finally:
         database.close()
+    produced = {stage.produces: count for stage, count in stages}
     first, second, third = st.columns(3)
-    first.metric("Offers stored", offers)
-    second.metric("CVs stored", cvs)
+    first.metric("Offers stored", produced["offers stored"])
+    second.metric("CVs stored", produced["CVs stored"])
     third.metric("Runs", len(history))
     st.subheader("Pipeline")
     for stage, count in stages:
