@@ -18,10 +18,10 @@ from jobmatch.documents import ExtractedDocument, extract_document
 from jobmatch.embeddings import Embedder, load_embedder
 from jobmatch.errors import JobmatchError
 from jobmatch.llm import LLM, SMOLLM2, LLMError, load_llm
+from jobmatch.matching.ranking import StageProgress
+from jobmatch.matching.reranking import Reranker, load_reranker
 from jobmatch.offers import Offer, parse_offers
 from jobmatch.pipeline import RankRun, load_rank_run, rank_documents
-from jobmatch.ranking import StageProgress
-from jobmatch.reranking import Reranker, load_reranker
 from jobmatch.storage import Database
 from jobmatch.understanding.runs import StageRun, record_stage
 

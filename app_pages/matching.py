@@ -5,10 +5,10 @@ from __future__ import annotations
 import plotly.express as px
 import streamlit as st
 
-from jobmatch.calibration import BANDS
 from jobmatch.config import Settings
 from jobmatch.errors import JobmatchError
 from jobmatch.insights import filter_matches, filter_options
+from jobmatch.matching.calibration import BANDS
 from jobmatch.pipeline import RankRun
 from ui import (
     RANK_RUN_KEY,

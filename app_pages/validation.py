@@ -7,7 +7,7 @@ import streamlit as st
 from jobmatch.config import Settings
 from jobmatch.demo import demo_labelled_set
 from jobmatch.errors import JobmatchError
-from jobmatch.evaluation import (
+from jobmatch.matching.evaluation import (
     EvaluationRun,
     LabelledSet,
     figures,

@@ -31,8 +31,8 @@ import numpy as np
 from jobmatch.config import DEMO_DIR, Settings
 from jobmatch.demo import demo_offers
 from jobmatch.embeddings import EmbeddingCache, cache_key, chunk_text, load_embedder
+from jobmatch.matching.ranking import FirstStageRanker
 from jobmatch.offers import Offer
-from jobmatch.ranking import FirstStageRanker
 
 
 def base_offers() -> list[Offer]:

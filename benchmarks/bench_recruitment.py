@@ -25,8 +25,8 @@ from jobmatch.config import Settings
 from jobmatch.demo import demo_cv_paths, demo_offers
 from jobmatch.documents import extract_document
 from jobmatch.embeddings import load_embedder
+from jobmatch.matching.reranking import load_reranker
 from jobmatch.recruitment import accounts, applications, assessments, attempts, offers
-from jobmatch.reranking import load_reranker
 from jobmatch.storage import Database
 
 PASSWORD = "benchmark password"

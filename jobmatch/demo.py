@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from jobmatch.config import DEMO_DIR, Settings
-from jobmatch.evaluation import LabelledSet, read_ranking
+from jobmatch.matching.evaluation import LabelledSet, read_ranking
 from jobmatch.offers import Offer, load_offers
 
 DEMO_OFFERS = DEMO_DIR / "offers.jsonl"

@@ -19,9 +19,9 @@ from jobmatch.artifacts import atomic_write_csv, atomic_write_text
 from jobmatch.config import Settings
 from jobmatch.documents import ExtractedDocument
 from jobmatch.embeddings import Embedder, EmbeddingCache
+from jobmatch.matching.ranking import FirstStageRanker, StageProgress
+from jobmatch.matching.reranking import Reranker, load_reranker, rerank_matches
 from jobmatch.offers import Offer, unique_labels
-from jobmatch.ranking import FirstStageRanker, StageProgress
-from jobmatch.reranking import Reranker, load_reranker, rerank_matches
 from jobmatch.storage import Database, ScoreRow
 
 MATCHES_FILE = "matches.csv"
@@ -103,7 +103,7 @@ def rank_documents(
 
     The first stage scores every offer; the cross-encoder rescores its ``rerank_top_k`` best
     (batched), and every offer gets the calibrated ``final_score`` and its ``band`` (see
-    :func:`jobmatch.reranking.rerank_matches`). Offers and CVs are stored in the database,
+    :func:`jobmatch.matching.reranking.rerank_matches`). Offers and CVs are stored in the database,
     every score row is committed per CV as soon as it is computed, and
     ``runs/<run-id>/matches.csv`` is written atomically at the end.
 

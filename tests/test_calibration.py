@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from jobmatch.calibration import (
+from jobmatch.matching.calibration import (
     BANDS,
     BUNDLED_RERANKER,
     FIRST_STAGE_ONLY,

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from sklearn.metrics import average_precision_score, ndcg_score, roc_auc_score
 
-from jobmatch.evaluation import (
+from jobmatch.matching.evaluation import (
     LabelledSet,
     average_precision,
     band_table,

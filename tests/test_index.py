@@ -10,8 +10,8 @@ import pytest
 from jobmatch.embeddings import EmbeddingCache, cache_key, embed_documents
 from jobmatch.embeddings.index import ExactIndex, HnswIndex, build_index
 from jobmatch.embeddings.offer_matrix import ChunkMatrix
+from jobmatch.matching.ranking import FirstStageRanker
 from jobmatch.offers import Offer
-from jobmatch.ranking import FirstStageRanker
 
 
 def unit_rows(rows: np.ndarray) -> np.ndarray:

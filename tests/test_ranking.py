@@ -7,10 +7,10 @@ import pandas as pd
 import pytest
 
 from jobmatch.embeddings import EmbeddingCache
-from jobmatch.lexical import LexicalScorer
+from jobmatch.matching.lexical import LexicalScorer
+from jobmatch.matching.ranking import RANK_COLUMNS, FirstStageRanker, dense_similarity
+from jobmatch.matching.scoring import LEXICAL, Anchors, fuse
 from jobmatch.offers import Offer
-from jobmatch.ranking import RANK_COLUMNS, FirstStageRanker, dense_similarity
-from jobmatch.scoring import LEXICAL, Anchors, fuse
 from jobmatch.text import detect_language, fold_accents, tokenize
 
 CV_AI = (

@@ -6,17 +6,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from jobmatch.calibration import BANDS, FIRST_STAGE_ONLY
 from jobmatch.config import DEFAULT_RERANKER_DIR
-from jobmatch.offers import Offer
-from jobmatch.ranking import FirstStageRanker
-from jobmatch.reranking import (
+from jobmatch.matching.calibration import BANDS, FIRST_STAGE_ONLY
+from jobmatch.matching.ranking import FirstStageRanker
+from jobmatch.matching.reranking import (
     Reranker,
     RerankerError,
     load_reranker,
     rerank_matches,
     sigmoid,
 )
+from jobmatch.offers import Offer
 
 CV_DATA = (
     "Data scientist. Python, pandas, scikit-learn, machine learning models, SQL, "

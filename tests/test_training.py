@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from jobmatch.reranker_training import (
+from jobmatch.matching.reranker_training import (
     TrainingConfig,
     TrainingPair,
     main,
@@ -15,7 +15,7 @@ from jobmatch.reranker_training import (
     read_pairs,
     write_pairs,
 )
-from jobmatch.reranking import CrossEncoderReranker
+from jobmatch.matching.reranking import CrossEncoderReranker
 
 PAIRS = [
     TrainingPair(
@@ -93,7 +93,7 @@ def test_a_short_training_run_writes_a_loadable_cross_encoder(tmp_path):
 
 
 def test_mined_pairs_respect_labels_and_splits(shared_data):
-    from jobmatch.train import build_training_pairs, france_travail_items
+    from jobmatch.matching.train import build_training_pairs, france_travail_items
 
     pairs = build_training_pairs(shared_data, n_queries=6, seed=0)
     assert pairs and {p.source for p in pairs} == {"france_travail", "livecareer"}

@@ -11,12 +11,12 @@ import pandas as pd
 import pytest
 from test_llm import scripted_server
 
-from jobmatch.calibration import BANDS, band_of
 from jobmatch.cli import main
 from jobmatch.demo import DEMO_CVS, DEMO_OFFERS, demo_offers
 from jobmatch.documents import extract_document
 from jobmatch.facts import anonymise, extract_facts, offer_facts
 from jobmatch.llm import LLMCache, load_llm
+from jobmatch.matching.calibration import BANDS, band_of
 from jobmatch.text import detect_language
 from jobmatch.understanding.explain import (
     BAND_WORDS,

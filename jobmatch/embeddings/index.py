@@ -18,7 +18,7 @@ from jobmatch.artifacts import atomic_write_bytes
 
 #: Above this many vectors, :func:`build_index` builds an approximate index.
 EXACT_UP_TO = 50_000
-#: Above this many offers, the first-stage ranker (``jobmatch.ranking.FirstStageRanker``)
+#: Above this many offers, the first-stage ranker (``jobmatch.matching.ranking.FirstStageRanker``)
 #: looks up the CV's nearest offer chunks in an HNSW graph and scores exactly only the offers
 #: found (and those that could still reach its top results); below, every offer is scored.
 ANN_THRESHOLD = 50_000

@@ -21,12 +21,12 @@ from jobmatch.demo import demo_offers
 from jobmatch.documents import ExtractedDocument, safe_filename
 from jobmatch.embeddings import Embedder, EmbeddingCache
 from jobmatch.facts import extract_facts
-from jobmatch.ranking import FirstStageRanker
+from jobmatch.matching.ranking import FirstStageRanker
+from jobmatch.matching.reranking import Reranker, load_reranker, rerank_matches
 from jobmatch.recruitment import tables as t
 from jobmatch.recruitment.accounts import User
 from jobmatch.recruitment.errors import AccessDenied, RecruitmentError
 from jobmatch.recruitment.offers import get_posting, posting_row
-from jobmatch.reranking import Reranker, load_reranker, rerank_matches
 from jobmatch.storage import Database
 
 Status = Literal["new", "shortlisted", "tested", "interview", "rejected", "hired"]

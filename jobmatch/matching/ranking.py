@@ -11,9 +11,9 @@ import pandas as pd
 from jobmatch.embeddings import Embedder, EmbeddingCache, embed_documents
 from jobmatch.embeddings.index import ANN_THRESHOLD
 from jobmatch.embeddings.offer_matrix import Aggregation, ChunkMatrix
-from jobmatch.lexical import LexicalScorer
+from jobmatch.matching.lexical import LexicalScorer
+from jobmatch.matching.scoring import LEXICAL, anchors_for, fuse
 from jobmatch.offers import Offer
-from jobmatch.scoring import LEXICAL, anchors_for, fuse
 
 #: Columns of the ranking output, in order (others follow).
 RANK_COLUMNS = (
@@ -61,7 +61,7 @@ class FirstStageRanker:
         aggregation: How chunk vectors combine. Default ``"coverage"`` (measured best with
             the default model, see docs/ranking.md).
         lexical_weight: Share of the lexical signal in the fused score. Default from
-            :mod:`jobmatch.scoring`.
+            :mod:`jobmatch.matching.scoring`.
         ann_threshold: With a cache and ``"coverage"``, above this many offers the dense
             similarity is exact only for the offers the approximate index finds near the CV
             and for those that could still enter the best ``ann_exact_top`` (see

