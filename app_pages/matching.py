@@ -78,8 +78,9 @@ def matching() -> None:
     """Page body."""
     st.title("Semantic matching")
     st.caption(
-        "TF-IDF fused with a bi-encoder scores every offer; the cross-encoder rereads the best "
-        "ones; each gets a calibrated 0–100 % score and a band."
+        "A learned model reads many signals of the CV and each offer (words, job titles, "
+        "skills, experience, the bi-encoder's similarities) and gives a calibrated 0–100 % "
+        "score: the estimated chance that the offer is relevant to the CV, and a band."
     )
     settings = Settings()
     try:

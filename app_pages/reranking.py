@@ -14,9 +14,11 @@ def reranking() -> None:
     """Page body."""
     st.title("Cross-encoder reranking")
     st.caption(
-        "The bi-encoder and TF-IDF rank every offer; the cross-encoder then reads the CV and "
-        "each of the best offers together. Here: how its score relates to the first stage's, "
-        "and how ranks moved."
+        "The learned first stage ranks every offer; the cross-encoder can then read the CV and "
+        "each of the best offers together. Its score is shown, not used: on real CV–offer "
+        "pairs it did not improve the ranking, so the final score is the first stage's and "
+        "reranking is off unless you ask for it. Here: how its score relates to the first "
+        "stage's."
     )
     settings = Settings()
     run = current_rank_run(settings)
@@ -25,7 +27,11 @@ def reranking() -> None:
         return
     rows = reranked(run.matches)
     if rows.empty:
-        st.info("The cross-encoder read no offer in this run (reranking was off).")
+        st.info(
+            "The cross-encoder read no offer in this run: reranking is off by default. Set "
+            "'Offers reranked by the cross-encoder' above 0 on the Semantic matching page to "
+            "compare its scores with the first stage's."
+        )
         return
     if "cv_id" in rows.columns and rows["cv_id"].nunique() > 1:
         cv_id = st.selectbox("CV", sorted(rows["cv_id"].unique()))

@@ -46,7 +46,9 @@ class Settings:
             (the offline model under ``models/``), a sentence-transformers ``CrossEncoder`` id
             or local path, or ``""`` for none. Default ``"bundled"`` (``JOBMATCH_RERANKER``).
         rerank_top_k: How many of the first stage's best offers per CV are reranked (0 = none).
-            Default 20 (``JOBMATCH_RERANK_TOP_K``).
+            Default 0: the bundled cross-encoder does not improve the learned first stage on
+            CV–offer pairs (docs/reranker.md), so it runs only when asked
+            (``JOBMATCH_RERANK_TOP_K``).
         max_upload_bytes: Largest CV or offers file accepted. Default 20 MB
             (``JOBMATCH_MAX_UPLOAD_MB``).
         max_pdf_pages: Longest PDF read. Default 30 pages (``JOBMATCH_MAX_PDF_PAGES``).
@@ -71,7 +73,7 @@ class Settings:
         default_factory=lambda: os.environ.get("JOBMATCH_RERANKER", RERANKER_MODEL).strip()
     )
     rerank_top_k: int = field(
-        default_factory=lambda: int(os.environ.get("JOBMATCH_RERANK_TOP_K", "20"))
+        default_factory=lambda: int(os.environ.get("JOBMATCH_RERANK_TOP_K", "0"))
     )
     max_upload_bytes: int = field(
         default_factory=lambda: int(

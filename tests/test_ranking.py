@@ -95,7 +95,7 @@ def test_lexical_index_is_saved_and_read_back_per_set_of_offers(tmp_path):
 def test_ranker_reads_the_saved_lexical_index_of_known_offers(tmp_path):
     cache = EmbeddingCache(tmp_path / "c.sqlite3")
     first = FirstStageRanker([], cache=cache).rank(CV_AI, OFFERS)
-    assert len(list((tmp_path / "lexical").glob("tfidf-*.npz"))) == 1
+    assert len(list((tmp_path / "lexical").glob("offers-*.npz"))) == 1
     again = FirstStageRanker([], cache=cache).rank(CV_AI, OFFERS)
     pd.testing.assert_frame_equal(first, again)
     cache.close()
@@ -152,6 +152,7 @@ def test_lexical_only_ranker_and_empty_offer():
     frame = FirstStageRanker([]).rank(CV_AI, offers)
     assert len(frame) == 4
     assert frame["bi_score"].isna().all()
-    assert frame.iloc[-1]["offer_id"] == "empty"  # nothing to match: ranked last
+    assert frame.iloc[-1]["offer_id"] == "empty"  # nothing to match: ranked last, at 0
+    assert frame.iloc[-1]["final_score"] == 0
     with pytest.raises(ValueError, match="No offers"):
         FirstStageRanker([]).rank(CV_AI, [])

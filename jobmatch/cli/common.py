@@ -111,6 +111,7 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
         "--rerank-top-k",
         type=int,
         default=None,
-        help="Offers reranked per CV by the cross-encoder; 0 disables (default: settings, 20).",
+        help="Offers reranked per CV by the cross-encoder, e.g. 20; 0 disables "
+        "(default: settings, 0).",
     )
     parser.add_argument("--database-url", default=None, help="SQLAlchemy URL (default: settings).")

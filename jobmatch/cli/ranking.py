@@ -43,6 +43,7 @@ def run_rank(args: argparse.Namespace, settings: Settings) -> int:
             rerank_top_k=top_k,
             offers_source=str(args.offers),
             progress=progress,
+            explain_features=args.explain_features,
         )
     finally:
         progress.close()
@@ -82,6 +83,11 @@ def add_rank_command(commands: argparse._SubParsersAction) -> None:
         "--top-k", type=int, default=0, help="Keep only the N best offers per CV (default: all)."
     )
     add_model_options(rank)
+    rank.add_argument(
+        "--explain-features",
+        action="store_true",
+        help="Add the learned model's features to the output as feature[<name>] columns.",
+    )
     rank.add_argument(
         "--no-llm",
         action="store_true",

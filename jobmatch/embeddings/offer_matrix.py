@@ -29,6 +29,8 @@ from jobmatch.embeddings.models import Embedder
 #: ``"mean"``: cosine of the documents' mean vectors. ``"coverage"``: for each offer chunk, its
 #: best-matching CV chunk, averaged over the offer's chunks (how much of the offer the CV covers).
 Aggregation = Literal["mean", "coverage"]
+#: The similarities :meth:`ChunkMatrix.signals` returns (the aggregations among them).
+DENSE_SIGNALS = ("coverage", "cv_coverage", "mean", "max")
 
 #: Bump when the saved format changes: files of older versions are ignored.
 MATRIX_VERSION = 1
@@ -94,9 +96,27 @@ class ChunkMatrix:
         Returns:
             One similarity per offer scored.
         """
+        return self.signals(cv_chunks, offers)[aggregation]
+
+    def signals(
+        self, cv_chunks: np.ndarray, offers: np.ndarray | None = None
+    ) -> dict[str, np.ndarray]:
+        """Every chunk-level similarity of one CV with each offer, computed exactly.
+
+        Args:
+            cv_chunks: (n, dim) unit rows of the CV.
+            offers: Positions of the offers to score, in the order wanted. Default all.
+
+        Returns:
+            :data:`DENSE_SIGNALS` → one raw cosine per offer scored: ``coverage`` (each offer
+            chunk's best CV chunk, averaged over the offer), ``cv_coverage`` (each CV chunk's
+            best offer chunk, averaged over the CV), ``mean`` (cosine of the mean vectors) and
+            ``max`` (the closest pair of chunks).
+        """
         offers = np.arange(len(self)) if offers is None else np.asarray(offers, dtype=np.int64)
         cv_chunks = np.asarray(cv_chunks, dtype=np.float32)
-        result = np.empty(len(offers))
+        cv_mean = mean_vector(cv_chunks)
+        result = {name: np.empty(len(offers)) for name in DENSE_SIGNALS}
         for first in range(0, len(offers), _BLOCK_OFFERS):
             part = offers[first : first + _BLOCK_OFFERS]
             counts = self.starts[part + 1] - self.starts[part]
@@ -107,13 +127,16 @@ class ChunkMatrix:
                 rows = np.repeat(self.starts[part] - local, counts) + np.arange(counts.sum())
                 block = self.vectors[rows]
             block = np.asarray(block, dtype=np.float32)
-            if aggregation == "mean":
-                sums = np.add.reduceat(block, local, axis=0)
-                means = sums / np.maximum(np.linalg.norm(sums, axis=1, keepdims=True), 1e-12)
-                result[first : first + len(part)] = means @ mean_vector(cv_chunks)
-            else:
-                best = (block @ cv_chunks.T).max(axis=1).astype(np.float64)
-                result[first : first + len(part)] = np.add.reduceat(best, local) / counts
+            done = slice(first, first + len(part))
+            sums = np.add.reduceat(block, local, axis=0)
+            means = sums / np.maximum(np.linalg.norm(sums, axis=1, keepdims=True), 1e-12)
+            result["mean"][done] = means @ cv_mean
+            pairs = block @ cv_chunks.T  # (offer chunks, CV chunks)
+            best = pairs.max(axis=1).astype(np.float64)
+            result["coverage"][done] = np.add.reduceat(best, local) / counts
+            per_offer = np.maximum.reduceat(pairs, local, axis=0).astype(np.float64)
+            result["cv_coverage"][done] = per_offer.mean(axis=1)
+            result["max"][done] = per_offer.max(axis=1)
         return result
 
     def nearest_offers(self, cv_chunks: np.ndarray, neighbours: int) -> tuple[np.ndarray, float]:

@@ -1,23 +1,18 @@
 """The calibrated 0–100 ``final_score`` and its bands: the one place for these numbers.
 
-``final_score`` is 100 × the estimated probability that the offer is in the CV's occupation
-(same ROME code, same resume category or same job domain in the development data). It is a
-logistic regression on two signals:
+The first stage is already calibrated: the learned model (:mod:`jobmatch.matching.learned`)
+gives 100 × the estimated probability that the offer is relevant to the CV, Platt-scaled on
+held-out queries. ``final_score`` keeps it, and for offers a cross-encoder reread combines it
+with the cross-encoder's logit through a :class:`Calibration`:
 
-- ``x1 = logit(first_stage_score / 100)``: the first stage (TF-IDF fused with the
-  bi-encoder, :mod:`jobmatch.matching.scoring`);
-- ``x2``: the cross-encoder's raw logit, for offers that were reranked.
+- ``x1 = logit(first_stage_score / 100)``;
+- ``x2``: the cross-encoder's raw logit.
 
-Offers the cross-encoder did not read get the first-stage-only model, fitted on the same
-data, so every score sits on one probability scale: an offer outside the top-K is never
-pushed above a reranked offer by the missing signal, only by first-stage evidence. The
-weights are fixed constants fitted once by ``benchmarks/fit_calibration.py`` on the
-``calib`` split (never the ``test`` split the reported figures use, nor the reranker's
-training split); no per-run normalisation, so "70" means the same in every run. Fit data,
-weights and reliability: ``docs/reranker.md``.
-
-Skill coverage (``jobmatch.facts``) is not a feature yet: its skill precision on real CVs is
-too low to earn a stable weight (docs/reranker.md); it would be a third feature here.
+For the bundled cross-encoder the weights are ``(0, 1, 0)``: the final score equals the first
+stage's. On CV–offer pairs that model has no usable signal (pfe2025 pairs: ROC-AUC 0.48–0.52,
+docs/reranker.md), so its ``cross_score`` is shown, not used, and reranking is off by default.
+A reranker that helps on CVs would enter through the same formula, fitted by
+``benchmarks/fit_calibration.py``. No per-run normalisation: "70" means the same in every run.
 """
 
 from __future__ import annotations
@@ -71,21 +66,18 @@ class Calibration:
         return sigmoid(z)
 
 
-#: Fitted on the calib split (10,231 pairs of three sets, each weighing the same) by
-#: benchmarks/fit_calibration.py; used for offers that were not reranked.
-FIRST_STAGE_ONLY = Calibration(intercept=-0.6576, first_stage_weight=0.4054)
-#: Per reranker name; used for offers that were reranked. For the bundled model the pooled fit
-#: on the calib split's 1,375 reranked pairs gives the cross-encoder logit a large weight
-#: (intercept 0.015, first stage 0.287, cross 1.212), driven by the France Travail profile and
-#: livecareer resume sets it was trained for. On CV–offer pairs it has no usable signal (pfe2025
-#: calib pairs: ROC-AUC 0.48–0.52) and with those weights it ranks a clinical-research post
-#: first for an AI engineer's CV, so CV matching keeps the first-stage calibration: the model's
-#: ``cross_score`` is shown, not used (docs/reranker.md). A reranker is never used inverted.
+#: Used for offers that were not reranked: the learned first stage is calibrated already.
+FIRST_STAGE_ONLY = Calibration(intercept=0.0, first_stage_weight=1.0)
+#: Per reranker name; used for offers that were reranked. The bundled cross-encoder ranks CVs
+#: no better than chance (docs/reranker.md): its weight is 0, and a reranker is never used
+#: inverted.
 WITH_CROSS: dict[str, Calibration] = {BUNDLED_RERANKER: FIRST_STAGE_ONLY}
 
-#: Bands, best first: (name, lowest final_score in the band). On the calib split, pairs at
-#: 50 or more were matches 60–82 % of the time, 30–50: 30–51 %, under 30: 8–36 %.
-BANDS: tuple[tuple[str, float], ...] = (("strong", 50.0), ("partial", 30.0), ("weak", 0.0))
+#: Bands, best first: (name, lowest final_score in the band). The score is a calibrated
+#: probability, so "strong" is "more likely relevant than not"; on the held-out test queries
+#: offers scored 20–50 were relevant 17–51 % of the time and those under 20 2–17 %
+#: (models/ranker-jobmatch/reliability.csv).
+BANDS: tuple[tuple[str, float], ...] = (("strong", 50.0), ("partial", 20.0), ("weak", 0.0))
 
 
 def calibration_for(reranker: str) -> Calibration:

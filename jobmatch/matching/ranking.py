@@ -1,4 +1,5 @@
-"""First-stage ranking: lexical and dense similarities of a CV with every offer, fused."""
+"""First-stage ranking: many lexical, dense and facts signals of a CV with every offer, scored
+by the learned model into a calibrated 0–100 ``final_score``."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ import pandas as pd
 from jobmatch.embeddings import Embedder, EmbeddingCache, embed_documents
 from jobmatch.embeddings.index import ANN_THRESHOLD
 from jobmatch.embeddings.offer_matrix import Aggregation, ChunkMatrix
-from jobmatch.matching.lexical import LexicalScorer
+from jobmatch.matching.features import OfferSetIndex, match_features
+from jobmatch.matching.learned import LearnedRanker
 from jobmatch.matching.scoring import LEXICAL, anchors_for, fuse
 from jobmatch.offers import Offer
 
@@ -52,7 +54,7 @@ def dense_similarity(
 
 @dataclass
 class FirstStageRanker:
-    """Ranks offers for CVs by fusing TF-IDF with one or more bi-encoders.
+    """Ranks offers for CVs with the learned model over lexical, dense and facts features.
 
     Args:
         embedders: Bi-encoders to fuse (may be empty: lexical only).
@@ -60,42 +62,52 @@ class FirstStageRanker:
             offers' TF-IDF index is saved beside it (``lexical/``). Default none.
         aggregation: How chunk vectors combine. Default ``"coverage"`` (measured best with
             the default model, see docs/ranking.md).
-        lexical_weight: Share of the lexical signal in the fused score. Default from
-            :mod:`jobmatch.matching.scoring`.
+        model: The learned model. Default the bundled one
+            (:data:`~jobmatch.matching.learned.DEFAULT_RANKER_PATH`, read on first use).
+        explain_features: Add the model's features to the output as ``feature[<name>]``
+            columns. Default ``False``.
+        lexical_weight: Share of the lexical signal in the old fixed fusion, which now only
+            bounds the large-set path below. Default from :mod:`jobmatch.matching.scoring`.
         ann_threshold: With a cache and ``"coverage"``, above this many offers the dense
             similarity is exact only for the offers the approximate index finds near the CV
             and for those that could still enter the best ``ann_exact_top`` (see
             docs/ranking.md, "Large offer sets"). Default
             :data:`~jobmatch.embeddings.index.ANN_THRESHOLD` (50,000).
         ann_neighbours: Offer chunks looked up per CV chunk on that path. Default 256.
-        ann_exact_top: Size of the top that path ranks as exact search would (when the index
-            finds the true neighbours). Default 100.
+        ann_exact_top: Offers by lexical score, and the least number of offers by the old
+            fusion's bound, scored exactly on that path. Default 100.
+        ann_sample: Offers drawn at random (seeded) on that path, scored exactly too: their
+            values set the mean and spread of the dense z-scores. Default 2,000.
     """
 
     embedders: Sequence[Embedder]
     cache: EmbeddingCache | None = None
     aggregation: Aggregation = "coverage"
+    model: LearnedRanker | None = None
+    explain_features: bool = False
     lexical_weight: float | None = None
     ann_threshold: int = ANN_THRESHOLD
     ann_neighbours: int = 256
     ann_exact_top: int = 100
-    _lexical: tuple[tuple[str, ...], LexicalScorer] | None = field(
+    ann_sample: int = 2000
+    _index: tuple[tuple[tuple[str, str], ...], OfferSetIndex] | None = field(
         default=None, init=False, repr=False
     )
     _matrices: dict[str, tuple[tuple[str, ...], ChunkMatrix]] = field(
         default_factory=dict, init=False, repr=False
     )
 
-    def _lexical_scorer(self, texts: tuple[str, ...]) -> LexicalScorer:
-        """The TF-IDF model of these offers, fitted (or read from disk) once for all the CVs."""
-        if self._lexical is None or self._lexical[0] != texts:
-            scorer = (
-                LexicalScorer.cached(texts, self.cache.path.parent / "lexical")
+    def _offer_index(self, offers: Sequence[Offer]) -> OfferSetIndex:
+        """The offers' feature index, built (or read from disk) once for all the CVs."""
+        key = tuple((offer.title, offer.text) for offer in offers)
+        if self._index is None or self._index[0] != key:
+            index = (
+                OfferSetIndex.cached(offers, self.cache.path.parent / "lexical")
                 if self.cache is not None
-                else LexicalScorer(texts)
+                else OfferSetIndex(offers)
             )
-            self._lexical = (texts, scorer)
-        return self._lexical[1]
+            self._index = (key, index)
+        return self._index[1]
 
     def _matrix(
         self, embedder: Embedder, texts: tuple[str, ...], progress: StageProgress | None
@@ -127,8 +139,11 @@ class FirstStageRanker:
         texts: tuple[str, ...],
         lexical: np.ndarray,
         progress: StageProgress | None,
-    ) -> dict[str, np.ndarray]:
-        """Each embedder's 0–100 dense score per offer (see docs/ranking.md, "Large offer sets").
+    ) -> dict[str, dict[str, np.ndarray]]:
+        """Each embedder's dense signals per offer (see docs/ranking.md, "Large offer sets").
+
+        Returns, per embedder name, the raw :meth:`ChunkMatrix.signals` plus
+        ``coverage_percent`` and ``mean_percent`` (0–100 through the signal's anchors).
 
         Small sets: every offer scored exactly. Large ones: exact for the offers with a chunk
         among the CV chunks' nearest (approximate index) and the ``ann_exact_top`` best by
@@ -177,12 +192,69 @@ class FirstStageRanker:
                 if all_exact.sum() >= top
                 else np.ones(len(texts), bool)
             )
-            for matrix, cv_chunks, _, raw, exact, bound in signals.values():
-                todo = np.flatnonzero(contenders & ~exact)
-                raw[todo] = matrix.similarity(cv_chunks, self.aggregation, todo)
-                exact[todo] = True
-                raw[~exact] = min(bound, raw[exact].min())
-        return {name: s[2].to_percent(s[3]) for name, s in signals.items()}
+            for kept in signals.values():
+                np.logical_or(kept[4], contenders, out=kept[4])
+        sample = (
+            np.random.default_rng(0).choice(len(texts), min(self.ann_sample, len(texts)), False)
+            if approximate
+            else None
+        )
+        return {
+            name: self._dense_signals(name, matrix, cv_chunks, exact, bound, sample)
+            for name, (matrix, cv_chunks, _, _, exact, bound) in signals.items()
+        }
+
+    @staticmethod
+    def _dense_signals(
+        name: str,
+        matrix: ChunkMatrix,
+        cv_chunks: np.ndarray,
+        exact: np.ndarray,
+        bound: float,
+        sample: np.ndarray | None,
+    ) -> dict[str, np.ndarray]:
+        """Every dense signal of every offer. On the large-set path the offers in ``exact``
+        and in the random ``sample`` are computed exactly (the sample's values are kept as
+        ``<signal>_population``); the others get each signal's lowest exact value (capped by
+        ``bound`` for the chunk maxima), never above an exactly scored offer's."""
+        if sample is None:
+            values = matrix.signals(cv_chunks)
+        else:
+            rows = np.union1d(np.flatnonzero(exact), sample)
+            found = matrix.signals(cv_chunks, rows)
+            values = {}
+            for signal, exact_values in found.items():
+                floor = exact_values.min()
+                if signal != "mean":
+                    floor = min(floor, bound)
+                values[signal] = np.full(len(exact), floor)
+                values[signal][rows] = exact_values
+                values[f"{signal}_population"] = values[signal][sample]
+        for aggregation in ("coverage", "mean"):
+            anchors = anchors_for(f"{name}|{aggregation}")
+            values[f"{aggregation}_percent"] = anchors.to_percent(values[aggregation])
+        return values
+
+    def features(
+        self, cv_text: str, offers: Sequence[Offer], progress: StageProgress | None = None
+    ) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
+        """The learned model's feature table of one CV against the offers, and the 0–100
+        display scores (``"lexical"`` and each embedder's name, through their anchors).
+
+        Args:
+            cv_text: Clean CV text.
+            offers: The offers, in the table's row order (at least one).
+            progress: Optional callback ``(stage, done, total)``.
+        """
+        texts = tuple(offer.text for offer in offers)
+        index = self._offer_index(offers)
+        lexical = anchors_for(LEXICAL).to_percent(index.text.score(cv_text))
+        dense = self._dense(cv_text, texts, lexical, progress)
+        percent = {LEXICAL: lexical}
+        percent.update(
+            {name: values[f"{self.aggregation}_percent"] for name, values in dense.items()}
+        )
+        return match_features(cv_text, index, list(dense.values())), percent
 
     def rank(
         self, cv_text: str, offers: Sequence[Offer], progress: StageProgress | None = None
@@ -195,22 +267,24 @@ class FirstStageRanker:
             progress: Optional callback ``(stage, done, total)``.
 
         Returns:
-            A frame sorted by ``final_score`` (ties keep input order) with the columns of
+            A frame sorted by ``final_score`` (the learned model's calibrated probability of
+            relevance, 0–100; ties keep input order) with the columns of
             :data:`RANK_COLUMNS`, one ``bi_score[<model>]`` column per model when several are
-            fused, and the offers' extra columns.
+            used, the features when asked, and the offers' extra columns.
         """
         if not offers:
             raise ValueError("No offers to rank.")
-        texts = tuple(offer.text for offer in offers)
-        lexical = self._lexical_scorer(texts).score(cv_text)
-        percent: dict[str, np.ndarray] = {LEXICAL: anchors_for(LEXICAL).to_percent(lexical)}
-        percent.update(self._dense(cv_text, texts, percent[LEXICAL], progress))
-        final = self._fuse(percent)
+        features, percent = self.features(cv_text, offers, progress)
+        if self.model is None:
+            self.model = LearnedRanker.load()
         dense = [percent[e.name] for e in self.embedders]
         frame = pd.DataFrame(
             {
                 "offer_id": [offer.id for offer in offers],
-                "final_score": final,
+                # An offer without a single word has nothing to match: 0.
+                "final_score": np.where(
+                    features["offer_length"] > 0, 100 * self.model.probability(features), 0.0
+                ),
                 "lexical_score": percent[LEXICAL],
                 "bi_score": np.mean(dense, axis=0) if dense else np.nan,
                 "title": [offer.title for offer in offers],
@@ -222,6 +296,9 @@ class FirstStageRanker:
         if len(self.embedders) > 1:
             for embedder in self.embedders:
                 frame[f"bi_score[{embedder.name}]"] = percent[embedder.name]
+        if self.explain_features:
+            for name in features.columns:
+                frame[f"feature[{name}]"] = features[name].round(4).to_numpy()
         extra = pd.DataFrame([offer.extra for offer in offers])
         for column in extra.columns:
             if column not in frame.columns:

@@ -45,9 +45,10 @@ from typing import Any, Literal
 
 import pandas as pd
 
-from jobmatch.config import DEFAULT_RERANKER_DIR
+from jobmatch.config import DEFAULT_RERANKER_DIR, Settings
 from jobmatch.embeddings import load_embedder
 from jobmatch.matching.evaluation import LabelledSet
+from jobmatch.matching.learned import DEFAULT_RANKER_PATH
 from jobmatch.matching.ranking import FirstStageRanker
 from jobmatch.matching.reranker_training import (
     TrainingConfig,
@@ -504,7 +505,8 @@ def _calibrate(root: Path, model: Path, config: TrainingConfig) -> dict[str, Any
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m jobmatch.train {reranker,pairs,calibrate} --data DIR …`` (see ``--help``)."""
+    """``python -m jobmatch.train {ranker,reranker,pairs,calibrate} --data DIR …`` (see
+    ``--help``)."""
     parser = argparse.ArgumentParser(prog="python -m jobmatch.train", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     reranker = commands.add_parser(
@@ -530,7 +532,30 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="Items mined: train (default) or calib (held-out pairs to compare runs on).",
     )
     calibrate.add_argument("--model", type=Path, default=DEFAULT_RERANKER_DIR, help="Model folder.")
+    ranker = commands.add_parser(
+        "ranker",
+        help="Fit the learned first stage (features, grouped cross-validation, Platt scaling) "
+        "and write its model file and test-split report.",
+    )
+    ranker.add_argument("--data", type=Path, required=True, help="The shared/data folder.")
+    ranker.add_argument(
+        "--out",
+        type=Path,
+        default=DEFAULT_RANKER_PATH.parent,
+        help="Model folder (default: bundled).",
+    )
+    ranker.add_argument(
+        "--cache",
+        type=Path,
+        default=Settings().cache_dir,
+        help="Embedding cache folder (default: the app's).",
+    )
+    ranker.add_argument("--seed", type=int, default=0, help="Seed of the task sampling (0).")
     args = parser.parse_args(argv)
+    if args.command == "ranker":
+        from jobmatch.matching.ranker_training import train_ranker
+
+        return train_ranker(args.data, args.out, args.cache, args.seed)
     _check_data(args.data)
     config = config_from(args)
     started = time.perf_counter()

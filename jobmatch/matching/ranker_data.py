@@ -1,0 +1,212 @@
+"""Labelled ranking tasks for the learned ranker, from ``../shared/data``, split by query.
+
+A task is one query (a CV, or a profile written from an offer) against a set of offers with a
+0/1 relevance per offer. Every query goes to one split by a hash of its text
+(:func:`jobmatch.matching.train.split_of`), so no CV is ever in two splits:
+
+- ``pfe2025-domain``: each English CV of pfe2025 against all 233 English postings of the set;
+  relevant (1) = the CV was filed under the posting's domain (15 IT domains), not relevant
+  (0) = a far domain; postings of a near domain (the set's own ``domain_map.json``) get
+  :data:`NEAR`, neither: they are left out of the fit and of the figures. CVs filed under
+  "others" have no relevant posting: they train the model (all negatives) but have no
+  average precision.
+- ``pfe2025-llm``: the 403 LLM-labelled pairs (match: score ≥ 0.35), read from the same
+  CV-against-all-postings tasks: an evaluation set only.
+- ``france-travail-rome``: French profiles (title, skills, qualities, training of an offer)
+  against other offers; relevant = same ROME code.
+- ``livecareer-category``: English resumes against other resumes; relevant = same category.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import random
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from jobmatch.matching.train import (
+    FRANCE_TRAVAIL,
+    LIVECAREER,
+    LLM_MATCH,
+    PFE2025,
+    SPLIT_BOUNDS,
+    Item,
+    Split,
+    france_travail_items,
+    livecareer_items,
+    split_of,
+)
+from jobmatch.offers import Offer, content_id
+
+#: (queries, corpus) per split for the France Travail tasks.
+FRANCE_TRAVAIL_SIZES: dict[Split, tuple[int, int]] = {
+    "train": (160, 300),
+    "calib": (60, 250),
+    "test": (80, 300),
+}
+#: (queries, corpus) per category and split for the livecareer tasks (24 categories).
+LIVECAREER_SIZES: dict[Split, tuple[int, int]] = {
+    "train": (3, 6),
+    "calib": (1, 5),
+    "test": (2, 6),
+}
+
+
+#: Label of a pfe2025 posting in a domain near the CV's (left out of fits and figures).
+NEAR = 0.5
+
+
+@dataclass(frozen=True)
+class RankingTask:
+    """One query against a set of offers.
+
+    Args:
+        dataset: The data set's name.
+        query_id: The query's id (a content hash).
+        query: The query text.
+        offers: The offers, in a fixed order.
+        labels: Relevance per offer: 1, 0, or :data:`NEAR` (unjudged).
+        split: ``"train"``, ``"calib"`` or ``"test"``, by query.
+        pairs: For ``pfe2025``, offer position → LLM score of the labelled pairs. Default none.
+    """
+
+    dataset: str
+    query_id: str
+    query: str
+    offers: tuple[Offer, ...]
+    labels: np.ndarray
+    split: Split
+    pairs: tuple[tuple[int, float], ...] = ()
+
+
+def _pfe_offer(path: Path) -> Offer:
+    """A pfe2025 posting file: ``Title:``, ``Company:``, ``Location:`` lines, then the text."""
+    header: dict[str, str] = {}
+    lines = path.read_text(encoding="utf-8").splitlines()
+    body = lines
+    for position, line in enumerate(lines):
+        key, _, value = line.strip().partition(":")
+        if key in ("Title", "Company", "Location"):
+            header[key] = value.strip()
+        elif key == "Description":
+            body = lines[position + 1 :]
+            break
+    return Offer(
+        id=f"{path.parent.name}/{path.stem}",
+        title=header.get("Title", ""),
+        company=header.get("Company", ""),
+        location=header.get("Location", ""),
+        description="\n".join(line.strip() for line in body).strip(),
+    )
+
+
+def _posix(path: str) -> list[str]:
+    return path.replace("\\", "/").split("/")
+
+
+def pfe2025_tasks(root: Path) -> list[RankingTask]:
+    """Every pfe2025 CV against every posting (see the module docstring)."""
+    folder = root / PFE2025
+    offer_files = sorted((folder / "offres").glob("*/*.txt"))
+    offers = tuple(_pfe_offer(path) for path in offer_files)
+    position = {offer.id: number for number, offer in enumerate(offers)}
+    domains = np.array([offer.id.split("/")[0] for offer in offers])
+    near = json.loads((folder / "domain_map.json").read_text(encoding="utf-8"))
+    csv.field_size_limit(2**31 - 1)
+    labelled = list(csv.DictReader((folder / "labeled_data.csv").open(encoding="utf-8")))
+    paths = list(csv.DictReader((folder / "annotated_data2.csv").open(encoding="utf-8")))
+    cvs: dict[str, tuple[str, str]] = {}
+    pairs: dict[str, list[tuple[int, float]]] = defaultdict(list)
+    for row, path_row in zip(labelled, paths, strict=True):
+        cv_id = content_id(row["cv_text"])
+        domain = _posix(path_row["cv_path"])[-2].replace("machine_learning", "AI_and_ML")
+        cvs[cv_id] = (row["cv_text"], domain)
+        offer_path = _posix(path_row["offer_path"])
+        offer_id = f"{offer_path[-2]}/{Path(offer_path[-1]).stem}"
+        if offer_id in position:
+            pairs[cv_id].append((position[offer_id], float(row["score"])))
+    return [
+        RankingTask(
+            dataset="pfe2025-domain",
+            query_id=cv_id,
+            query=text,
+            offers=offers,
+            labels=np.where(
+                domains == domain, 1.0, np.where(np.isin(domains, near.get(domain, [])), NEAR, 0.0)
+            ),
+            split=split_of(cv_id, SPLIT_BOUNDS),
+            pairs=tuple(dict(pairs[cv_id]).items()),
+        )
+        for cv_id, (text, domain) in cvs.items()
+    ]
+
+
+def _item_tasks(
+    dataset: str, queries: Sequence[Item], corpus: Sequence[Item], split: Split
+) -> list[RankingTask]:
+    offers = tuple(Offer(id=item.id, description=item.text) for item in corpus)
+    labels = np.array([item.label for item in corpus])
+    return [
+        RankingTask(
+            dataset=dataset,
+            query_id=query.id,
+            query=query.query,
+            offers=offers,
+            labels=(labels == query.label).astype(float),
+            split=split,
+        )
+        for query in queries
+    ]
+
+
+def france_travail_tasks(root: Path, split: Split, rng: random.Random) -> list[RankingTask]:
+    """Profiles against other offers of the same split; relevant = same ROME code."""
+    n_queries, n_corpus = FRANCE_TRAVAIL_SIZES[split]
+    items = [item for item in france_travail_items(root) if item.split == split]
+    rng.shuffle(items)
+    corpus, rest = items[:n_corpus], items[n_corpus:]
+    counts = Counter(item.label for item in corpus)
+    queries = [item for item in rest if counts[item.label] >= 3][:n_queries]
+    return _item_tasks("france-travail-rome", queries, corpus, split)
+
+
+def livecareer_tasks(root: Path, split: Split, rng: random.Random) -> list[RankingTask]:
+    """Resumes against other resumes of the same split; relevant = same category."""
+    n_queries, n_corpus = LIVECAREER_SIZES[split]
+    by_label: dict[str, list[Item]] = defaultdict(list)
+    for item in livecareer_items(root):
+        if item.split == split:
+            by_label[item.label].append(item)
+    queries: list[Item] = []
+    corpus: list[Item] = []
+    for label in sorted(by_label):
+        members = rng.sample(by_label[label], min(len(by_label[label]), n_queries + n_corpus))
+        queries += members[:n_queries]
+        corpus += members[n_queries:]
+    return _item_tasks("livecareer-category", queries, corpus, split)
+
+
+def ranking_tasks(root: Path, seed: int = 0) -> list[RankingTask]:
+    """Every task of every split from the data sets found under ``root``."""
+    tasks: list[RankingTask] = []
+    if (root / PFE2025).is_dir():
+        tasks += pfe2025_tasks(root)
+    for split in ("train", "calib", "test"):
+        rng = random.Random(f"{seed}-{split}")
+        if (root / FRANCE_TRAVAIL).is_dir():
+            tasks += france_travail_tasks(root, split, rng)
+        if (root / LIVECAREER).is_dir():
+            tasks += livecareer_tasks(root, split, rng)
+    return tasks
+
+
+def llm_pairs(task: RankingTask) -> tuple[np.ndarray, np.ndarray]:
+    """The task's LLM-labelled pairs: offer positions and 0/1 labels (score ≥ 0.35)."""
+    positions = np.array([p for p, _ in task.pairs], dtype=np.int64)
+    labels = np.array([float(score >= LLM_MATCH) for _, score in task.pairs])
+    return positions, labels
