@@ -6,6 +6,10 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 PYTHON=${PYTHON:-python3.11}
 command -v "$PYTHON" >/dev/null 2>&1 || PYTHON=python3
+# LightGBM (the learned ranker) needs the OpenMP runtime; Debian ships it with gcc, else:
+if ! ldconfig -p 2>/dev/null | grep -q libgomp.so.1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  apt-get update -qq >&2 && apt-get install -y -qq libgomp1 >&2
+fi
 if [ ! -x .venv/bin/python ]; then
   echo "Creating .venv with $($PYTHON --version)…" >&2
   "$PYTHON" -m venv .venv

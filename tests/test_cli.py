@@ -98,6 +98,8 @@ def test_rank_one_cv_writes_the_contract_csv_and_records_the_run(inputs, tmp_pat
         "--out",
         str(out),
         "--no-llm",
+        "--rerank-top-k",
+        "20",
         data_dir=inputs["data"],
     )
     assert result.returncode == 0, result.stderr

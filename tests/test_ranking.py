@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from jobmatch.embeddings import EmbeddingCache
+from jobmatch.matching.features import OfferSetIndex
 from jobmatch.matching.lexical import LexicalScorer
 from jobmatch.matching.ranking import RANK_COLUMNS, FirstStageRanker, dense_similarity
 from jobmatch.matching.scoring import LEXICAL, Anchors, fuse
@@ -71,25 +72,26 @@ def test_lexical_scores_matching_offer_highest_and_ignores_accents():
     assert np.allclose(accented, plain) and accented.argmax() == 1
 
 
-def test_lexical_index_is_saved_and_read_back_per_set_of_offers(tmp_path):
-    texts = [offer.text for offer in OFFERS]
-    fitted = LexicalScorer(texts)
-    saved = LexicalScorer.cached(texts, tmp_path)
-    (path,) = tmp_path.glob("tfidf-*.npz")
-    read = LexicalScorer.cached(texts, tmp_path)
-    for scorer in (saved, read):
-        assert np.allclose(scorer.score(CV_AI), fitted.score(CV_AI), atol=1e-6)
-    assert np.allclose(read.score("c++ node.js"), fitted.score("c++ node.js"), atol=1e-6)
+def test_offer_index_is_saved_and_read_back_per_set_of_offers(tmp_path):
+    fitted = OfferSetIndex(OFFERS)
+    saved = OfferSetIndex.cached(OFFERS, tmp_path)
+    (path,) = tmp_path.glob("offers-*.npz")
+    read = OfferSetIndex.cached(OFFERS, tmp_path)
+    for index in (saved, read):
+        for name, values in index.text.signals(CV_AI).items():
+            assert np.allclose(values, fitted.text.signals(CV_AI)[name], atol=1e-6), name
+    assert np.allclose(read.text.score("c++ node.js"), fitted.text.score("c++ node.js"), atol=1e-6)
 
-    LexicalScorer.cached(texts[:2], tmp_path)  # other offers: another index
-    assert len(list(tmp_path.glob("tfidf-*.npz"))) == 2
+    OfferSetIndex.cached(OFFERS[:2], tmp_path)  # other offers: another index
+    assert len(list(tmp_path.glob("offers-*.npz"))) == 2
 
-    path.write_bytes(b"not an index")  # a damaged file is refitted, not trusted
-    assert np.allclose(LexicalScorer.cached(texts, tmp_path).score(CV_AI), fitted.score(CV_AI))
-    assert LexicalScorer.from_bytes(path.read_bytes()).score(CV_AI).shape == (len(texts),)
+    path.write_bytes(b"not an index")  # a damaged file is rebuilt, not trusted
+    rebuilt = OfferSetIndex.cached(OFFERS, tmp_path)
+    assert np.allclose(rebuilt.text.score(CV_AI), fitted.text.score(CV_AI))
+    assert LexicalScorer.from_bytes(fitted.text.to_bytes()).score(CV_AI).shape == (len(OFFERS),)
 
-    empty = LexicalScorer.cached(["", "   "], tmp_path)  # no words at all
-    assert empty.score(CV_AI).tolist() == [0.0, 0.0]
+    empty = OfferSetIndex.cached([Offer(id="a"), Offer(id="b", description="   ")], tmp_path)
+    assert empty.text.score(CV_AI).tolist() == [0.0, 0.0]  # no words at all
 
 
 def test_ranker_reads_the_saved_lexical_index_of_known_offers(tmp_path):

@@ -45,7 +45,8 @@ from jobmatch.matching.lexical import LEXICAL_SIGNALS, LexicalScorer
 from jobmatch.offers import Offer
 from jobmatch.text import detect_language, tokenize
 
-#: Bump when what an index holds changes: saved indexes of older versions are ignored.
+#: Bump when what an index holds (or tokenisation, or weighting) changes: saved indexes of
+#: older versions are ignored.
 INDEX_VERSION = 1
 #: Saved indexes kept in a folder; the least recently used beyond it are deleted.
 MAX_SAVED_INDEXES = 8

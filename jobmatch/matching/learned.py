@@ -43,8 +43,23 @@ class RankerModelError(ValueError):
     """A ranker model file that cannot be used."""
 
 
+class PlattScaled:
+    """A variant's calibrated output: ``sigmoid(platt_a · decision + platt_b)``."""
+
+    platt_a: float
+    platt_b: float
+
+    def decision(self, frame: pd.DataFrame) -> np.ndarray:
+        """The model's margin per row (before the Platt scaling)."""
+        raise NotImplementedError
+
+    def probability(self, frame: pd.DataFrame) -> np.ndarray:
+        """The calibrated probability of relevance per row, 0–1."""
+        return sigmoid(self.platt_a * self.decision(frame) + self.platt_b)
+
+
 @dataclass(frozen=True)
-class LinearVariant:
+class LinearVariant(PlattScaled):
     """One variant: standardisation, logistic weights and Platt scaling.
 
     Args:
@@ -74,10 +89,6 @@ class LinearVariant:
     def decision(self, frame: pd.DataFrame) -> np.ndarray:
         """The model's logit ``z`` per row (before the Platt scaling)."""
         return self.standardise(frame) @ self.weights + self.intercept
-
-    def probability(self, frame: pd.DataFrame) -> np.ndarray:
-        """The calibrated probability of relevance per row, 0–1."""
-        return sigmoid(self.platt_a * self.decision(frame) + self.platt_b)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict."""
@@ -111,7 +122,7 @@ class LinearVariant:
 
 
 @dataclass(frozen=True)
-class BoostedVariant:
+class BoostedVariant(PlattScaled):
     """One variant: LightGBM trees (binary objective) and a Platt scaling of their margin.
 
     Args:
@@ -136,10 +147,6 @@ class BoostedVariant:
         """The trees' raw margin per row (missing values follow the trees' own default)."""
         values = frame.loc[:, list(self.features)].to_numpy(dtype=np.float64)
         return np.asarray(self._model.predict(values, raw_score=True), dtype=np.float64)
-
-    def probability(self, frame: pd.DataFrame) -> np.ndarray:
-        """The calibrated probability of relevance per row, 0–1."""
-        return sigmoid(self.platt_a * self.decision(frame) + self.platt_b)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict."""

@@ -2,23 +2,16 @@
 
 from __future__ import annotations
 
-import hashlib
 import io
 import itertools
 from collections.abc import Sequence
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from jobmatch.artifacts import atomic_write_bytes
 from jobmatch.text import tokenize
 
-#: Bump when tokenisation or weighting changes: saved indexes of older versions are ignored.
-INDEX_VERSION = 2
-#: Saved indexes kept in a folder; the least recently used beyond it are deleted.
-MAX_SAVED_INDEXES = 8
 #: Okapi BM25's term-frequency saturation and length normalisation (the usual defaults).
 BM25_K1, BM25_B = 1.2, 0.75
 #: The similarities :meth:`LexicalScorer.signals` returns.
@@ -192,30 +185,6 @@ class LexicalScorer:
                 shape=shape,
             )
         )
-        return scorer
-
-    @classmethod
-    def cached(cls, offer_texts: Sequence[str], folder: Path) -> LexicalScorer:
-        """The index of these offers, read from ``folder`` if saved there, else fitted and saved.
-
-        Keyed by a hash of the texts, so any change to the offers fits a new index; only the
-        :data:`MAX_SAVED_INDEXES` most recently used are kept. An unreadable file is refitted.
-        """
-        digest = hashlib.sha256(f"v{INDEX_VERSION}".encode())
-        for text in offer_texts:
-            digest.update(hashlib.sha256(text.encode("utf-8")).digest())
-        path = Path(folder) / f"tfidf-{digest.hexdigest()[:32]}.npz"
-        try:
-            scorer = cls.from_bytes(path.read_bytes())
-            path.touch()
-            return scorer
-        except (OSError, ValueError, KeyError):
-            pass
-        scorer = cls(offer_texts)
-        atomic_write_bytes(path, scorer.to_bytes())
-        saved = sorted(path.parent.glob("tfidf-*.npz"), key=lambda p: p.stat().st_mtime)
-        for stale in saved[:-MAX_SAVED_INDEXES]:
-            stale.unlink(missing_ok=True)
         return scorer
 
 
