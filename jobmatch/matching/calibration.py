@@ -73,11 +73,11 @@ FIRST_STAGE_ONLY = Calibration(intercept=0.0, first_stage_weight=1.0)
 #: inverted.
 WITH_CROSS: dict[str, Calibration] = {BUNDLED_RERANKER: FIRST_STAGE_ONLY}
 
-#: Bands, best first: (name, lowest final_score in the band). The score is a calibrated
-#: probability, so "strong" is "more likely relevant than not"; on the held-out test queries
-#: offers scored 20–50 were relevant 17–51 % of the time and those under 20 2–17 %
-#: (models/ranker-jobmatch/reliability.csv).
-BANDS: tuple[tuple[str, float], ...] = (("strong", 50.0), ("partial", 20.0), ("weak", 0.0))
+#: Bands, best first: (name, lowest final_score in the band), chosen from the reliability of
+#: the calibrated score on held-out queries (models/ranker-jobmatch/reliability.csv): offers
+#: scored 70 or more were relevant 50–100 % of the time in every test set, 30–70: 16–55 %,
+#: under 30: 2–20 %.
+BANDS: tuple[tuple[str, float], ...] = (("strong", 70.0), ("partial", 30.0), ("weak", 0.0))
 
 
 def calibration_for(reranker: str) -> Calibration:

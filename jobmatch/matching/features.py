@@ -11,7 +11,8 @@ For one CV against an offer set, :func:`match_features` returns one row per offe
   ``skill_share_cv`` (share of the CV's skills the offer names);
 - **facts**: ``years_short`` (years the offer asks for beyond the CV's, 0–10),
   ``seniority_gap`` (levels apart), ``same_language``;
-- **length**: ``offer_length`` (log words), ``length_ratio`` (log CV/offer words);
+- no feature of the offer alone (its length, say): with one, a model learns which kinds of
+  offer are often relevant in the training data, whoever the CV;
 - **dense** (each bi-encoder's chunk similarities, :meth:`ChunkMatrix.signals`, averaged over
   the embedders after the mapping to 0–1 of :mod:`jobmatch.matching.scoring` for ``coverage``
   and ``mean``): ``dense_coverage``, ``dense_mean``;
@@ -43,7 +44,7 @@ from jobmatch.facts import fields
 from jobmatch.facts.skills import extract_skills
 from jobmatch.matching.lexical import LEXICAL_SIGNALS, LexicalScorer
 from jobmatch.offers import Offer
-from jobmatch.text import detect_language, tokenize
+from jobmatch.text import detect_language
 
 #: Bump when what an index holds (or tokenisation, or weighting) changes: saved indexes of
 #: older versions are ignored.
@@ -76,8 +77,6 @@ FEATURE_NAMES = (
     "years_short",
     "seniority_gap",
     "same_language",
-    "offer_length",
-    "length_ratio",
     "dense_coverage",
     "dense_mean",
     *(f"z_{name}" for name in RELATIVE_SIGNALS),
@@ -296,9 +295,6 @@ def match_features(
     values["years_short"] = np.clip(np.nan_to_num(short, nan=0.0), 0, 10)
     values["seniority_gap"] = np.nan_to_num(np.abs(index.seniority - facts.seniority), nan=0.0)
     values["same_language"] = (index.english == float(facts.language == "en")).astype(float)
-    cv_words = len(tokenize(cv_text))
-    values["offer_length"] = np.log1p(index.text.lengths)
-    values["length_ratio"] = np.log((cv_words + 1) / (index.text.lengths + 1))
     for name in ("coverage", "mean"):
         values[f"dense_{name}"] = (
             np.mean([signals[f"{name}_percent"] for signals in dense], axis=0) / 100

@@ -13,7 +13,7 @@ A task is one query (a CV, or a profile written from an offer) against a set of 
 - ``pfe2025-llm``: the 403 LLM-labelled pairs (match: score ≥ 0.35), read from the same
   CV-against-all-postings tasks: an evaluation set only.
 - ``france-travail-rome``: French profiles (title, skills, qualities, training of an offer)
-  against other offers; relevant = same ROME code.
+  against other offers; relevant = same ROME code; queries spread evenly over the codes.
 - ``livecareer-category``: English resumes against other resumes; relevant = same category.
 """
 
@@ -171,7 +171,17 @@ def france_travail_tasks(root: Path, split: Split, rng: random.Random) -> list[R
     rng.shuffle(items)
     corpus, rest = items[:n_corpus], items[n_corpus:]
     counts = Counter(item.label for item in corpus)
-    queries = [item for item in rest if counts[item.label] >= 3][:n_queries]
+    by_label: dict[str, list[Item]] = defaultdict(list)
+    for item in rest:
+        if counts[item.label] >= 3:
+            by_label[item.label].append(item)
+    # Round-robin over the codes: a code that fills half the corpus does not fill half the
+    # queries too (the model would learn that such offers are relevant to anyone).
+    queries: list[Item] = []
+    while len(queries) < n_queries and any(by_label.values()):
+        for label in sorted(by_label):
+            if by_label[label] and len(queries) < n_queries:
+                queries.append(by_label[label].pop(0))
     return _item_tasks("france-travail-rome", queries, corpus, split)
 
 

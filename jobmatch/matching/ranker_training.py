@@ -257,13 +257,7 @@ FEATURE_GROUPS: dict[str, tuple[str, ...]] = {
     "lexical": ("tfidf", "tfidf_plain", "bm25", "bm25_reverse", "coverage"),
     "title": ("title_tfidf", "title_in_cv"),
     "skills": ("skill_coverage", "skill_shared", "skill_share_cv"),
-    "facts and length": (
-        "years_short",
-        "seniority_gap",
-        "same_language",
-        "offer_length",
-        "length_ratio",
-    ),
+    "facts": ("years_short", "seniority_gap", "same_language"),
     "dense": ("dense_coverage", "dense_mean", "dense_cv_coverage", "dense_max"),
 }
 #: Single signals reported beside the models (raw values, higher = better match).

@@ -283,7 +283,9 @@ class FirstStageRanker:
                 "offer_id": [offer.id for offer in offers],
                 # An offer without a single word has nothing to match: 0.
                 "final_score": np.where(
-                    features["offer_length"] > 0, 100 * self.model.probability(features), 0.0
+                    self._offer_index(offers).text.lengths > 0,
+                    100 * self.model.probability(features),
+                    0.0,
                 ),
                 "lexical_score": percent[LEXICAL],
                 "bi_score": np.mean(dense, axis=0) if dense else np.nan,
