@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import io
 from collections.abc import Sequence
+from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
@@ -128,9 +129,7 @@ class ChunkMatrix:
                 block = self.vectors[rows]
             block = np.asarray(block, dtype=np.float32)
             done = slice(first, first + len(part))
-            sums = np.add.reduceat(block, local, axis=0)
-            means = sums / np.maximum(np.linalg.norm(sums, axis=1, keepdims=True), 1e-12)
-            result["mean"][done] = means @ cv_mean
+            result["mean"][done] = self.mean_vectors[part] @ cv_mean
             pairs = block @ cv_chunks.T  # (offer chunks, CV chunks)
             best = pairs.max(axis=1).astype(np.float64)
             result["coverage"][done] = np.add.reduceat(best, local) / counts
@@ -138,6 +137,21 @@ class ChunkMatrix:
             result["cv_coverage"][done] = per_offer.mean(axis=1)
             result["max"][done] = per_offer.max(axis=1)
         return result
+
+    @cached_property
+    def mean_vectors(self) -> np.ndarray:
+        """Each offer's mean chunk vector, re-normalised: (offers, dim) float32, computed once."""
+        means = np.empty((len(self), self.vectors.shape[1]), dtype=np.float32)
+        for first in range(0, len(self), _BLOCK_OFFERS):
+            last = min(first + _BLOCK_OFFERS, len(self))
+            block = np.asarray(
+                self.vectors[self.starts[first] : self.starts[last]], dtype=np.float32
+            )
+            sums = np.add.reduceat(block, self.starts[first:last] - self.starts[first], axis=0)
+            means[first:last] = sums / np.maximum(
+                np.linalg.norm(sums, axis=1, keepdims=True), 1e-12
+            )
+        return means
 
     def nearest_offers(self, cv_chunks: np.ndarray, neighbours: int) -> tuple[np.ndarray, float]:
         """Offers found near the CV by the approximate index, and a bound for the others.

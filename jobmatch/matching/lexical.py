@@ -67,16 +67,11 @@ class LexicalScorer:
         self._plain = _unit_rows(_scaled_columns(unigrams, self._idf[:n_words]))
         lengths = np.asarray(unigrams.sum(axis=1)).ravel()
         self._average_length = max(float(lengths.mean()), 1.0) if self._size else 1.0
-        saturation = unigrams.copy()
         norm = BM25_K1 * (1 - BM25_B + BM25_B * lengths / self._average_length)
-        saturation.data = (
-            saturation.data
-            * (BM25_K1 + 1)
-            / (saturation.data + np.repeat(norm, np.diff(saturation.indptr)))
-        )
-        self._bm25 = _scaled_columns(saturation, self._bm25_idf[:n_words])
-        present = counts.copy()
-        present.data[:] = 1.0
+        tf = unigrams.data
+        saturation = tf * (BM25_K1 + 1) / (tf + np.repeat(norm, np.diff(unigrams.indptr)))
+        self._bm25 = _with_data(unigrams, saturation * self._bm25_idf[unigrams.indices])
+        present = _with_data(counts, np.ones(counts.nnz))
         self._present = present
         self._present_idf = np.asarray(present @ self._idf).ravel()
         self._present_bm25 = np.asarray(present[:, :n_words] @ self._bm25_idf[:n_words]).ravel()
@@ -91,9 +86,7 @@ class LexicalScorer:
 
     def _weighted(self, counts: sparse.csr_matrix) -> sparse.csr_matrix:
         """Sub-linear TF x IDF, each row scaled to unit length."""
-        weights = counts.copy()
-        weights.data = (np.log(weights.data) + 1) * self._idf[weights.indices]
-        return _unit_rows(weights)
+        return _unit_rows(_with_data(counts, (np.log(counts.data) + 1) * self._idf[counts.indices]))
 
     def _query_counts(self, text: str) -> sparse.csr_matrix:
         """The query's counts of the corpus's terms (terms the corpus lacks are dropped)."""
@@ -190,12 +183,18 @@ class LexicalScorer:
 
 def _scaled_columns(matrix: sparse.csr_matrix, factors: np.ndarray) -> sparse.csr_matrix:
     """``matrix`` with each column multiplied by its factor."""
-    scaled = matrix.copy()
-    scaled.data = scaled.data * factors[scaled.indices]
-    return scaled
+    return _with_data(matrix, matrix.data * factors[matrix.indices])
 
 
 def _unit_rows(matrix: sparse.csr_matrix) -> sparse.csr_matrix:
     """``matrix`` with each non-zero row scaled to unit length."""
-    norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
-    return sparse.csr_matrix(sparse.diags(1 / np.where(norms > 0, norms, 1)) @ matrix)
+    lengths = np.diff(matrix.indptr)
+    rows = np.repeat(np.arange(matrix.shape[0]), lengths)
+    norms = np.sqrt(np.bincount(rows, weights=matrix.data**2, minlength=matrix.shape[0]))
+    scale = 1 / np.where(norms > 0, norms, 1)
+    return _with_data(matrix, matrix.data * np.repeat(scale, lengths))
+
+
+def _with_data(matrix: sparse.csr_matrix, data: np.ndarray) -> sparse.csr_matrix:
+    """A matrix of ``matrix``'s sparsity pattern (shared, not copied) holding ``data``."""
+    return sparse.csr_matrix((data, matrix.indices, matrix.indptr), shape=matrix.shape)

@@ -90,23 +90,23 @@ class FirstStageRanker:
     ann_neighbours: int = 256
     ann_exact_top: int = 100
     ann_sample: int = 2000
-    _index: tuple[tuple[tuple[str, str], ...], OfferSetIndex] | None = field(
+    _index: tuple[tuple[str, ...], OfferSetIndex] | None = field(
         default=None, init=False, repr=False
     )
     _matrices: dict[str, tuple[tuple[str, ...], ChunkMatrix]] = field(
         default_factory=dict, init=False, repr=False
     )
 
-    def _offer_index(self, offers: Sequence[Offer]) -> OfferSetIndex:
-        """The offers' feature index, built (or read from disk) once for all the CVs."""
-        key = tuple((offer.title, offer.text) for offer in offers)
-        if self._index is None or self._index[0] != key:
+    def _offer_index(self, offers: Sequence[Offer], texts: tuple[str, ...]) -> OfferSetIndex:
+        """The offers' feature index, built (or read from disk) once for all the CVs; keyed
+        by their texts (``texts``), which hold their titles."""
+        if self._index is None or self._index[0] != texts:
             index = (
                 OfferSetIndex.cached(offers, self.cache.path.parent / "lexical")
                 if self.cache is not None
                 else OfferSetIndex(offers)
             )
-            self._index = (key, index)
+            self._index = (texts, index)
         return self._index[1]
 
     def _matrix(
@@ -247,7 +247,7 @@ class FirstStageRanker:
             progress: Optional callback ``(stage, done, total)``.
         """
         texts = tuple(offer.text for offer in offers)
-        index = self._offer_index(offers)
+        index = self._offer_index(offers, texts)
         lexical = anchors_for(LEXICAL).to_percent(index.text.score(cv_text))
         dense = self._dense(cv_text, texts, lexical, progress)
         percent = {LEXICAL: lexical}
@@ -283,7 +283,7 @@ class FirstStageRanker:
                 "offer_id": [offer.id for offer in offers],
                 # An offer without a single word has nothing to match: 0.
                 "final_score": np.where(
-                    self._offer_index(offers).text.lengths > 0,
+                    self._index[1].text.lengths > 0,  # the index features() just used
                     100 * self.model.probability(features),
                     0.0,
                 ),
