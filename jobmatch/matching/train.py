@@ -20,8 +20,10 @@ Design (see ``docs/reranker.md``):
   ranked positive, one random positive, the two best-ranked negatives (hard negatives) and
   one random negative. France Travail negatives never share the query's ROME label (the same
   job title is filed under several codes, which would make false negatives).
-- The LLM-labelled English pairs (``pfe2025``) are never trained on: 40 % of their CVs
-  calibrate, 60 % test.
+- The LLM-labelled English pairs (``pfe2025``) never train the cross-encoder. Their CVs are
+  split like the other items (train 50 %, calib 20 %, test 30 %, by CV) because the learned
+  first stage trains on the train split's CVs (``jobmatch.matching.ranker_data``): the
+  ``test`` sets here are held out from both models.
 - **Training**: binary cross-entropy on the logit, AdamW with linear warm-up and decay, the
   embeddings and lowest layers frozen, everything seeded; weights are written in float16, then
   a Platt scaling fitted on held-out ``calib`` pairs is folded into the head
@@ -64,8 +66,6 @@ Split = Literal["train", "calib", "test"]
 
 #: Share of each source's items per split (by content hash): train 50 %, calib 20 %, test 30 %.
 SPLIT_BOUNDS: tuple[tuple[float, Split], ...] = ((0.5, "train"), (0.7, "calib"), (1.0, "test"))
-#: pfe2025 is never trained on: its CVs go 40 % to calibration, 60 % to the test split.
-PFE_BOUNDS: tuple[tuple[float, Split], ...] = ((0.4, "calib"), (1.0, "test"))
 #: How deep in the first stage's ranking hard examples are looked for.
 MINE_DEPTH = 30
 #: Queries per source of the held-out (calib split) pairs that fit the Platt scaling.
@@ -180,7 +180,7 @@ class PfePair:
         offer: Offer text.
         llm_score: The LLM's 0–1 similarity.
         domain: 2 when the CV was sampled from the offer's domain, 1 a near one, 0 a far one.
-        split: ``"calib"`` or ``"test"``, by CV.
+        split: ``"train"``, ``"calib"`` or ``"test"``, by CV (:func:`split_of`).
     """
 
     cv_id: str
@@ -216,7 +216,7 @@ def pfe2025_pairs(root: Path) -> list[PfePair]:
                 offer=row["offer_text"],
                 llm_score=float(row["score"]),
                 domain=domain,
-                split=split_of(cv_id, PFE_BOUNDS),
+                split=split_of(cv_id),
             )
         )
     return pairs
