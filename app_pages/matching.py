@@ -5,6 +5,7 @@ from __future__ import annotations
 import plotly.express as px
 import streamlit as st
 
+from jobmatch.artifacts import csv_text
 from jobmatch.config import Settings
 from jobmatch.errors import JobmatchError
 from jobmatch.insights import filter_matches, filter_options
@@ -56,7 +57,7 @@ def show_matches(run: RankRun) -> None:
     )
     st.download_button(
         "Download ranked matches (CSV)",
-        data=shown.to_csv(index=False).encode("utf-8"),
+        data=csv_text(shown).encode("utf-8"),
         file_name="matches.csv",
         mime="text/csv",
         help="The offers shown above, with every score column.",

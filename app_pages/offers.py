@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from jobmatch.artifacts import csv_text
 from jobmatch.config import Settings
 from jobmatch.errors import JobmatchError
 from jobmatch.imports import FORMATS, import_offers, offer_from_paste
@@ -169,7 +170,7 @@ def stored_offers(settings: Settings) -> None:
     )
     st.download_button(
         "Download offers (CSV)",
-        data=frame.to_csv(index=False).encode("utf-8"),
+        data=csv_text(frame).encode("utf-8"),
         file_name="offers.csv",
         mime="text/csv",
     )

@@ -39,6 +39,33 @@ def atomic_write_text(path: Path, text: str) -> Path:
     return atomic_write_bytes(path, text.encode("utf-8"))
 
 
+#: First characters that make a spreadsheet read a cell as a formula (OWASP "CSV injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_formula(value: object) -> object:
+    """``value`` made inert in a spreadsheet: a text cell starting with ``=``, ``+``, ``-``,
+    ``@``, a tab or a carriage return gets a leading ``'`` (OWASP's rule); numbers, and texts
+    that are numbers (``-12.5``), are left as they are."""
+    if not isinstance(value, str) or not value.startswith(FORMULA_STARTS):
+        return value
+    try:
+        float(value)
+    except ValueError:
+        return "'" + value
+    return value
+
+
+def csv_text(frame: pd.DataFrame) -> str:
+    """``frame`` as RFC 4180 CSV text without its index, every text cell (and column name)
+    passed through :func:`neutralise_formula`: the one CSV writer of every export."""
+    safe = frame.copy()
+    safe.columns = [neutralise_formula(str(name)) for name in frame.columns]
+    for column in safe.columns[[not pd.api.types.is_numeric_dtype(t) for t in safe.dtypes]]:
+        safe[column] = safe[column].map(neutralise_formula)
+    return safe.to_csv(index=False)
+
+
 def atomic_write_csv(path: Path, frame: pd.DataFrame) -> Path:
-    """Write ``frame`` as UTF-8 CSV without its index, atomically."""
-    return atomic_write_text(path, frame.to_csv(index=False))
+    """Write ``frame`` as UTF-8 CSV without its index, atomically (see :func:`csv_text`)."""
+    return atomic_write_text(path, csv_text(frame))

@@ -6,6 +6,7 @@ import csv
 import hashlib
 import io
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -122,16 +123,53 @@ def read_records(raw: bytes, path: Path) -> list[dict[str, Any]]:
             raise OffersFileError(f"{path.name}: expected a JSON list of objects.")
         return data
     if suffix in {".csv", ".tsv"}:
-        csv.field_size_limit(2**31 - 1)
-        try:
-            dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-        except csv.Error:
-            dialect = csv.excel_tab if suffix == ".tsv" else csv.excel
-        try:
-            return list(csv.DictReader(io.StringIO(text), dialect=dialect))
-        except csv.Error as exc:
-            raise OffersFileError(f"{path.name}: not a readable CSV file ({exc}).") from exc
+        return read_csv_records(text, path.name, "\t" if suffix == ".tsv" else None)
     raise OffersFileError(f"{path.name}: unsupported offers file type; use .csv, .jsonl or .json.")
+
+
+#: Delimiters a CSV offers file may use; the header line decides which.
+CSV_DELIMITERS = (",", ";", "\t")
+_QUOTED = re.compile(r'"(?:[^"]|"")*"')
+
+
+def read_csv_records(text: str, name: str, delimiter: str | None = None) -> list[dict[str, str]]:
+    """The rows of RFC 4180 CSV text as dicts keyed by its header.
+
+    Quoting is the standard one (fields in double quotes, a quote inside doubled, line breaks
+    allowed inside quotes); only the delimiter is detected: the one of :data:`CSV_DELIMITERS`
+    that occurs most in the header line outside quotes. Blank lines are skipped.
+
+    Args:
+        text: The decoded file.
+        name: The file's name, for messages.
+        delimiter: Forced delimiter. Default: detected.
+
+    Raises:
+        OffersFileError: A row with another number of fields than the header, or quotes that
+            do not close, with the line number.
+    """
+    csv.field_size_limit(2**31 - 1)
+    if delimiter is None:
+        header = _QUOTED.sub("", text.split("\n", 1)[0])
+        delimiter = max(CSV_DELIMITERS, key=header.count)
+    reader = csv.reader(io.StringIO(text, newline=""), csv.excel, delimiter=delimiter, strict=True)
+    records: list[dict[str, str]] = []
+    try:
+        columns = next(reader, [])
+        for row in reader:
+            if not any(cell.strip() for cell in row):
+                continue
+            if len(row) != len(columns):
+                raise OffersFileError(
+                    f"{name}, line {reader.line_num}: {len(row)} fields where the header has "
+                    f"{len(columns)} (a quote not closed or a stray delimiter?)."
+                )
+            records.append(dict(zip(columns, row, strict=True)))
+    except csv.Error as exc:
+        raise OffersFileError(
+            f"{name}, line {reader.line_num}: not valid CSV ({exc}; is a quote not closed?)."
+        ) from exc
+    return records
 
 
 def load_offers(path: Path | str) -> list[Offer]:

