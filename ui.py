@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import queue
+import re
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -27,6 +28,15 @@ from jobmatch.understanding.runs import StageRun, record_stage
 
 #: Session-state key of the latest ranking run, shared by the matching and reranking pages.
 RANK_RUN_KEY = "matching.run"
+
+
+_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+
+
+def plain(text: str) -> str:
+    """``text`` with every Markdown character escaped, for widgets that render Markdown
+    (headers, captions): scraped and uploaded text is shown as typed, never as markup."""
+    return _MARKDOWN_SPECIALS.sub(r"\\\1", text)
 
 
 @st.cache_resource(show_spinner="Loading model…")

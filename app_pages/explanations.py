@@ -17,6 +17,7 @@ from ui import (
     choose_llm,
     choose_models_and_top_k,
     choose_offers,
+    plain,
     rank_with_status,
     recorded_generation,
 )
@@ -28,8 +29,8 @@ STATUS_ICONS = {"covered": "✅ covered", "partial": "🟡 partial", "missing": 
 def show_explanation(explanation: Explanation) -> None:
     """One offer's card: verdict, paragraph, requirements with evidence, advice."""
     with st.container(border=True):
-        st.subheader(f"{explanation.rank}. {explanation.title}")
-        st.caption(f"{explanation.company} · offer {explanation.offer_id}")
+        st.subheader(f"{explanation.rank}. {plain(explanation.title)}")
+        st.caption(f"{plain(explanation.company)} · offer {plain(explanation.offer_id)}")
         st.progress(explanation.final_score / 100, text=explanation.verdict)
         st.text(explanation.paragraph)
         if explanation.flagged:

@@ -84,6 +84,10 @@ def offer_from_record(record: dict[str, Any]) -> Offer:
     return Offer(extra=extra, **values)
 
 
+#: Message for JSON nested deeper than Python's parser goes (an offer is a flat record).
+TOO_DEEP = "JSON nested too deeply to be an offers file (an offer is one flat object)."
+
+
 def read_records(raw: bytes, path: Path) -> list[dict[str, Any]]:
     """Rows of a CSV, JSONL or JSON file as dicts, by the suffix of ``path``.
 
@@ -108,6 +112,8 @@ def read_records(raw: bytes, path: Path) -> list[dict[str, Any]]:
                 raise OffersFileError(
                     f"{path.name}, line {number}: not valid JSON ({exc.msg})."
                 ) from exc
+            except RecursionError as exc:
+                raise OffersFileError(f"{path.name}, line {number}: {TOO_DEEP}") from exc
             if not isinstance(item, dict):
                 raise OffersFileError(
                     f"{path.name}, line {number}: expected a JSON object per line."
@@ -119,6 +125,8 @@ def read_records(raw: bytes, path: Path) -> list[dict[str, Any]]:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
             raise OffersFileError(f"{path.name}: not valid JSON ({exc.msg}).") from exc
+        except RecursionError as exc:
+            raise OffersFileError(f"{path.name}: {TOO_DEEP}") from exc
         if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
             raise OffersFileError(f"{path.name}: expected a JSON list of objects.")
         return data

@@ -49,6 +49,8 @@ from jobmatch.offers import Offer, content_id
 
 #: How long a SQLite connection waits for another writer's lock before failing.
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+#: Source of the offers a recruiter publishes: only the recruitment service writes them.
+POSTINGS_SOURCE = "recruitment"
 #: Rows sent to the database per statement batch by the bulk writers.
 BATCH_SIZE = 1_000
 # Keys of the PostgreSQL advisory locks that serialise schema upgrades and offer upserts.
@@ -602,7 +604,10 @@ class Database:
     def upsert_offers(self, offers: Iterable[Offer], source: str = "") -> int:
         """Insert offers, or update those whose id is already stored, in one transaction.
 
-        An updated offer keeps its place in insertion order and its ``created_at``. If anything
+        An updated offer keeps its place in insertion order and its ``created_at``; an empty
+        field of the new version (title, company, place, description, URL, extra columns)
+        keeps the stored value; a recruiter's posting (source :data:`POSTINGS_SOURCE`) is
+        never changed by another source. If anything
         fails (a bad offer, an exception from ``offers``), nothing of this call is kept. It holds
         the database's write lock while it reads ``offers``, so other writers wait for it.
 
@@ -615,21 +620,21 @@ class Database:
         """
         table = offers_table
         stmt = self._insert(table)
+        empty = {name: "" for name in ("title", "company", "location", "description", "url")}
+        empty["extra"] = _dumps({})
         stmt = stmt.on_conflict_do_update(
             index_elements=[table.c.id],
             set_={
-                name: stmt.excluded[name]
-                for name in (
-                    "title",
-                    "company",
-                    "location",
-                    "description",
-                    "url",
-                    "extra",
-                    "source",
-                    "updated_at",
-                )
+                # An empty value never blanks a stored one.
+                **{
+                    name: func.coalesce(func.nullif(stmt.excluded[name], blank), table.c[name])
+                    for name, blank in empty.items()
+                },
+                "source": stmt.excluded.source,
+                "updated_at": stmt.excluded.updated_at,
             },
+            # A recruiter's posting changes only through the recruitment service.
+            where=(table.c.source != POSTINGS_SOURCE) | (stmt.excluded.source == POSTINGS_SOURCE),
         )
         count = 0
         with self._transaction(lock=_OFFERS_LOCK) as conn:

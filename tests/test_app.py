@@ -173,3 +173,14 @@ def test_validation_page_explains_a_bad_upload(workspace):
     app.radio[0].set_value("Upload pairs").run()
     assert not app.exception
     assert app.button[0].disabled
+
+
+def test_plain_escapes_every_markdown_character_of_hostile_text():
+    import re
+
+    from ui import plain
+
+    hostile = "**Chef** [clic](http://evil.example) `x` # <b>y</b> _z_ ~~w~~ 1. $x$ | a"
+    escaped = plain(hostile)
+    assert re.sub(r"\\(.)", r"\1", escaped) == hostile  # nothing lost
+    assert not re.search(r"(?<!\\)[*\[\]`#<>_~$|]", escaped)  # every special escaped

@@ -367,3 +367,19 @@ def test_evaluate_on_real_llm_labelled_pairs(shared_data, tmp_path):
         assert 0 <= metrics.loc[(system, "roc_auc"), "value"] <= 1
     scores = pd.read_csv(tmp_path / "report" / "scores.csv")
     assert scores["relevant"].sum() == (sample["label"] >= 0.35).sum()
+
+
+def test_rank_refuses_a_folder_as_output_before_ranking(inputs, tmp_path):
+    result = run_cli(
+        "rank",
+        "--cv",
+        str(inputs["cv"]),
+        "--offers",
+        str(inputs["offers"]),
+        "--out",
+        str(tmp_path),
+        data_dir=inputs["data"],
+    )
+    assert result.returncode == 2
+    assert "is a folder" in result.stderr and "Traceback" not in result.stderr
+    assert not (inputs["data"] / "runs").exists()  # nothing was ranked or recorded

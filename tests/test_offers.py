@@ -57,6 +57,8 @@ def test_json_list_and_cp1252_csv():
         (b'{"id": 1}\nnot json\n', "o.jsonl", "line 2: not valid JSON"),
         (b"[1, 2]", "o.json", "list of objects"),
         (b"anything", "o.xlsx", "unsupported offers file type"),
+        (b"[" * 200_000 + b"]" * 200_000, "o.json", "nested too deeply"),
+        (b'{"a": ' * 100_000 + b"1" + b"}" * 100_000, "o.jsonl", "line 1: JSON nested too deeply"),
     ],
 )
 def test_bad_offers_files_give_clear_messages(content, name, message):

@@ -264,6 +264,23 @@ def test_upsert_updates_existing_offer_in_place(db: Database) -> None:
     assert str(row.updated_at) != str(before.updated_at)
 
 
+def test_upsert_never_blanks_a_stored_field_nor_touches_a_posting(db: Database) -> None:
+    db.upsert_offers([_offer(1, extra={"contract": "CDI"})], source="a.csv")
+    blank = Offer(id="o1", title="", company="", location="", description="", url="")
+    db.upsert_offers([blank], source="b.csv")
+    assert db.get_offers() == [_offer(1, extra={"contract": "CDI"})]
+    db.upsert_offers([_offer(1, title="Renamed")], source="b.csv")  # a real change is kept
+    assert db.get_offers()[0].title == "Renamed"
+
+    posting = Offer(id="job-1", title="Data engineer", description="Our posting.")
+    db.upsert_offers([posting], source=storage.POSTINGS_SOURCE)
+    db.upsert_offers([Offer(id="job-1", title="Pwned", description="Spam")], source="x.csv")
+    assert db.get_offers(["job-1"]) == [posting]
+    edited = Offer(id="job-1", title="Data engineer (edited)", description="Our posting.")
+    db.upsert_offers([edited], source=storage.POSTINGS_SOURCE)  # the recruiter still can
+    assert db.get_offers(["job-1"]) == [edited]
+
+
 def test_upsert_repeated_id_in_one_call_keeps_last(db: Database) -> None:
     assert db.upsert_offers([_offer(1), _offer(1, title="Second")]) == 2
     assert db.count_offers() == 1

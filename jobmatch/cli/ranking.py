@@ -27,6 +27,8 @@ def run_rank(args: argparse.Namespace, settings: Settings) -> int:
     """Rank offers for each CV, write the CSV, and record the run in the database."""
     if args.top_k < 0:
         raise InputError("--top-k must be 0 (all) or a positive number.")
+    if Path(args.out).is_dir():
+        raise InputError(f"--out {args.out} is a folder; give a file name such as matches.csv.")
     top_k = rerank_top_k_from(args, settings)
     documents = extract_cvs(collect_cv_paths(args.cvs or [args.cv]), settings)
     offers = load_offers(args.offers)

@@ -14,11 +14,11 @@ from jobmatch.offers import Offer
 from jobmatch.recruitment import tables as t
 from jobmatch.recruitment.accounts import User
 from jobmatch.recruitment.errors import AccessDenied, RecruitmentError
-from jobmatch.storage import Database
+from jobmatch.storage import POSTINGS_SOURCE, Database
 
 PostingStatus = Literal["open", "closed"]
 #: ``source`` of the offers rows written by this module.
-OFFERS_SOURCE = "recruitment"
+OFFERS_SOURCE = POSTINGS_SOURCE
 
 
 @dataclass(frozen=True)
