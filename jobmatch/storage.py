@@ -9,6 +9,8 @@ transaction, recording each in the ``schema_version`` table.
 from __future__ import annotations
 
 import json
+import os
+import socket
 import sqlite3
 import time
 import uuid
@@ -39,6 +41,7 @@ from sqlalchemy import (
     func,
     inspect,
     select,
+    text,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
@@ -286,8 +289,42 @@ def _v2_recruitment(conn: Connection) -> None:
     schema.create_all(conn)
 
 
+def _v3_run_owner(conn: Connection) -> None:
+    """Version 3: each run records the process that runs it (host, pid, process start), so a
+    run whose process was killed can be told from one still running."""
+    conn.execute(text("ALTER TABLE runs ADD COLUMN owner TEXT NOT NULL DEFAULT ''"))
+
+
+def _process_owner(pid: int) -> str:
+    """``host|pid|start``: who runs a run. ``start`` is the process's start time in clock
+    ticks since boot (Linux ``/proc``; empty elsewhere), so a reused pid is another owner;
+    a process that does not exist gets ``start`` ``"gone"``."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return f"{socket.gethostname()}|{pid}|gone"
+    except PermissionError:
+        pass  # it exists, owned by another user
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        start = stat.rpartition(")")[2].split()[19]
+    except (OSError, IndexError):
+        start = ""
+    return f"{socket.gethostname()}|{pid}|{start}"
+
+
+def _owner_is_gone(owner: str) -> bool:
+    """Whether a run's owner (:func:`_process_owner`) is a process of this machine that no
+    longer runs; owners of other machines, or unknown (runs older than schema 3), are not."""
+    host, _, rest = owner.partition("|")
+    pid = rest.partition("|")[0]
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    return _process_owner(int(pid)) != owner
+
+
 #: Ordered migrations; ``MIGRATIONS[i]`` upgrades a database to version ``i + 1``.
-MIGRATIONS: tuple[Migration, ...] = (_v1_create_tables, _v2_recruitment)
+MIGRATIONS: tuple[Migration, ...] = (_v1_create_tables, _v2_recruitment, _v3_run_owner)
 
 # --- Current schema (what the queries use) ----------------------------------------------------
 
@@ -336,6 +373,7 @@ runs_table = Table(
     Column("error", Text, nullable=False),
     Column("started_at", UTCDateTime, nullable=False, index=True),
     Column("finished_at", UTCDateTime),
+    Column("owner", Text, nullable=False, server_default=""),
 )
 scores_table = Table(
     "scores",
@@ -505,6 +543,7 @@ class Database:
         self._insert = sqlite.insert if backend == "sqlite" else postgresql.insert
         try:
             self._migrate()
+            self.mark_interrupted_runs()
         except BaseException:
             self._engine.dispose()
             raise
@@ -784,9 +823,30 @@ class Database:
                     error="",
                     started_at=_now(),
                     finished_at=None,
+                    owner=_process_owner(os.getpid()),
                 )
             )
         return run_id
+
+    def mark_interrupted_runs(self) -> int:
+        """Mark ``"interrupted"`` the runs still ``"running"`` whose process, on this machine,
+        is gone (killed, or the machine restarted): called when a database is opened.
+
+        Runs started on another machine (a shared PostgreSQL server) are left alone.
+
+        Returns:
+            How many runs were marked.
+        """
+        with self._engine.connect() as conn:
+            running = conn.execute(
+                select(runs_table.c.id, runs_table.c.owner).where(runs_table.c.status == "running")
+            ).all()
+        stale = [row.id for row in running if _owner_is_gone(row.owner)]
+        for run_id in stale:
+            self.finish_run(
+                run_id, status="interrupted", error="its process stopped before it finished"
+            )
+        return len(stale)
 
     def finish_run(self, run_id: str, status: str = "done", error: str = "") -> None:
         """Record the end of a run.
@@ -860,7 +920,8 @@ class Database:
 
     @staticmethod
     def _run_record(row: dict[str, Any]) -> RunRecord:
-        return RunRecord(**{**row, "params": json.loads(row["params"])})
+        fields = {key: value for key, value in row.items() if key != "owner"}
+        return RunRecord(**{**fields, "params": json.loads(row["params"])})
 
     # --- Scores -------------------------------------------------------------------------------
 

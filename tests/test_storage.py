@@ -75,7 +75,7 @@ def sqlite_path(tmp_path: Path) -> Path:
 
 
 def test_open_creates_schema_at_latest_version(db: Database) -> None:
-    assert db.schema_version == len(storage.MIGRATIONS) == 2
+    assert db.schema_version == len(storage.MIGRATIONS) == 3
     tables = set(inspect(db.engine).get_table_names())
     assert {"schema_version", "offers", "cvs", "runs", "scores"} <= tables
 
@@ -165,12 +165,12 @@ def test_upgrades_a_version_0_database_made_by_hand(db_url: str) -> None:
     engine.dispose()
 
     with Database(db_url) as db:
-        assert db.schema_version == 2
+        assert db.schema_version == 3
         db.upsert_offers([_offer(1)])
         assert db.count_offers() == 1
         with db.engine.connect() as conn:
             assert conn.scalar(text("SELECT name FROM legacy")) == "kept"
-    assert _versions(db_url) == [1, 2]
+    assert _versions(db_url) == [1, 2, 3]
 
 
 def test_upgrades_an_older_version_with_an_appended_migration(
@@ -180,16 +180,16 @@ def test_upgrades_an_older_version_with_an_appended_migration(
         db.upsert_offers([_offer(1)])
 
     def fail_if_rerun(conn: Connection) -> None:
-        raise AssertionError("versions 1 and 2 must not run again")
+        raise AssertionError("versions 1 to 3 must not run again")
 
-    monkeypatch.setattr(storage, "MIGRATIONS", (fail_if_rerun, fail_if_rerun, _add_notes_table))
+    monkeypatch.setattr(storage, "MIGRATIONS", (*[fail_if_rerun] * 3, _add_notes_table))
     with Database(db_url) as db:
-        assert db.schema_version == 3
+        assert db.schema_version == 4
         assert [offer.id for offer in db.get_offers()] == ["o1"]
         inspector = inspect(db.engine)
         assert "notes" in inspector.get_table_names()
         assert "salary" in {column["name"] for column in inspector.get_columns("offers")}
-    assert _versions(db_url) == [1, 2, 3]
+    assert _versions(db_url) == [1, 2, 3, 4]
 
 
 def test_reopening_at_latest_version_does_nothing(
@@ -197,11 +197,11 @@ def test_reopening_at_latest_version_does_nothing(
 ) -> None:
     Database(db_url).close()
     calls: list[int] = []
-    monkeypatch.setattr(storage, "MIGRATIONS", (lambda conn: calls.append(1),) * 2)
+    monkeypatch.setattr(storage, "MIGRATIONS", (lambda conn: calls.append(1),) * 3)
     with Database(db_url) as db:
-        assert db.schema_version == 2
+        assert db.schema_version == 3
     assert calls == []
-    assert _versions(db_url) == [1, 2]
+    assert _versions(db_url) == [1, 2, 3]
 
 
 def test_failed_migration_rolls_back_entirely(db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -216,7 +216,7 @@ def test_failed_migration_rolls_back_entirely(db_url: str, monkeypatch: pytest.M
         Database(db_url)
     monkeypatch.undo()
     with Database(db_url) as db:
-        assert db.schema_version == 2
+        assert db.schema_version == 3
         inspector = inspect(db.engine)
         assert "notes" not in inspector.get_table_names()
         assert "salary" not in {column["name"] for column in inspector.get_columns("offers")}
@@ -397,6 +397,39 @@ def test_start_get_and_finish_run(db: Database) -> None:
     assert db.get_run("missing") is None
     with pytest.raises(KeyError, match="missing"):
         db.finish_run("missing")
+
+
+def test_a_run_whose_process_was_killed_is_marked_interrupted_at_the_next_open(
+    db_url: str,
+) -> None:
+    """A real process starts a run and is killed (SIGKILL: no cleanup at all)."""
+    script = (
+        "import sys, time\n"
+        "from jobmatch.storage import Database\n"
+        "run = Database(sys.argv[1]).start_run('rank', {})\n"
+        "print(run, flush=True)\n"
+        "time.sleep(600)\n"
+    )
+    child = subprocess.Popen(
+        [sys.executable, "-c", script, db_url],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).resolve().parents[1],
+    )
+    try:
+        run_id = child.stdout.readline().strip()
+        with Database(db_url) as db:  # the process still runs: its run is left alone
+            mine = db.start_run("rank", {})
+            assert db.get_run(run_id).status == "running"
+    finally:
+        child.kill()
+        child.wait()
+    with Database(db_url) as db:
+        run = db.get_run(run_id)
+        assert run.status == "interrupted" and run.finished_at is not None
+        assert "stopped" in run.error
+        assert db.get_run(mine).status == "running"  # this process is alive
+        assert db.mark_interrupted_runs() == 0
 
 
 def test_list_runs_newest_first_with_kind_and_limit(db: Database) -> None:
@@ -588,4 +621,4 @@ def test_concurrent_first_opening_migrates_once(db_url: str) -> None:
         database.close()
     assert errors == []
     assert len(opened) == 4
-    assert _versions(db_url) == [1, 2]
+    assert _versions(db_url) == [1, 2, 3]
