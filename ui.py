@@ -18,10 +18,11 @@ from jobmatch.demo import demo_cv_paths, demo_offers
 from jobmatch.documents import ExtractedDocument, extract_document
 from jobmatch.embeddings import Embedder, load_embedder
 from jobmatch.errors import JobmatchError
+from jobmatch.imports import import_offers
 from jobmatch.llm import LLM, SMOLLM2, LLMError, load_llm
 from jobmatch.matching.ranking import StageProgress
 from jobmatch.matching.reranking import Reranker, load_reranker
-from jobmatch.offers import Offer, parse_offers
+from jobmatch.offers import Offer
 from jobmatch.pipeline import RankRun, load_rank_run, rank_documents
 from jobmatch.storage import Database
 from jobmatch.understanding.runs import StageRun, record_stage
@@ -204,7 +205,7 @@ def choose_offers() -> list[Offer] | None:
     if source == "Demo offers":
         return demo_offers()
     upload = st.file_uploader("Offers (CSV, JSONL or JSON)", type=["csv", "jsonl", "json"])
-    return None if upload is None else parse_offers(upload.getvalue(), upload.name)
+    return None if upload is None else import_offers(upload.getvalue(), upload.name)
 
 
 def choose_models(settings: Settings) -> list[str]:

@@ -7,7 +7,7 @@ import hashlib
 import io
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -180,8 +180,16 @@ def read_csv_records(text: str, name: str, delimiter: str | None = None) -> list
     return records
 
 
-def load_offers(path: Path | str) -> list[Offer]:
-    """Read offers from a CSV, JSONL or JSON file (see :func:`parse_offers`).
+def load_offers(
+    path: Path | str, parse: Callable[[bytes, str], list[Offer]] | None = None
+) -> list[Offer]:
+    """Read offers from a CSV, JSONL or JSON file.
+
+    Args:
+        path: The file.
+        parse: ``(content, file name) -> offers``. Default :func:`parse_offers` (the offers
+            columns); :func:`jobmatch.imports.import_offers` also recognises France Travail
+            records.
 
     Raises:
         OffersFileError: The file is missing or cannot be parsed.
@@ -189,7 +197,7 @@ def load_offers(path: Path | str) -> list[Offer]:
     path = Path(path)
     if not path.is_file():
         raise OffersFileError(f"Offers file not found: {path}")
-    return parse_offers(path.read_bytes(), path.name)
+    return (parse or parse_offers)(path.read_bytes(), path.name)
 
 
 def parse_offers(data: bytes, filename: str) -> list[Offer]:

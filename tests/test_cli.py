@@ -383,3 +383,33 @@ def test_rank_refuses_a_folder_as_output_before_ranking(inputs, tmp_path):
     assert result.returncode == 2
     assert "is a folder" in result.stderr and "Traceback" not in result.stderr
     assert not (inputs["data"] / "runs").exists()  # nothing was ranked or recorded
+
+
+def test_rank_reads_france_travail_records_as_import_does(inputs, tmp_path):
+    records = [
+        {
+            "id": "100ABC",
+            "intitule": "Data engineer (H/F)",
+            "description": "Pipelines Python, Spark et SQL sur AWS.",
+            "lieuTravail": {"libelle": "69 - Lyon"},
+            "entreprise": {"nom": "Acme"},
+        },
+        {
+            "id": "200DEF",
+            "intitule": "Cuisinier (H/F)",
+            "description": "Préparation des plats, service du midi.",
+            "lieuTravail": {"libelle": "44 - Nantes"},
+        },
+    ]
+    offers = tmp_path / "ft.jsonl"
+    offers.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records), "utf-8")
+    out = tmp_path / "o.csv"
+    result = run_cli(
+        "rank", "--cv", str(inputs["cv"]), "--offers", str(offers), "--out", str(out),
+        data_dir=inputs["data"],
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    frame = pd.read_csv(out, keep_default_na=False).set_index("offer_id")
+    assert frame.loc["100ABC", "title"] == "Data engineer (H/F)"
+    assert frame.loc["100ABC", "company"] == "Acme"
+    assert frame.loc["200DEF", "location"] == "44 - Nantes"
