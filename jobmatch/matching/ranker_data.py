@@ -19,7 +19,6 @@ A task is one query (a CV, or a profile written from an offer) against a set of 
 
 from __future__ import annotations
 
-import csv
 import json
 import random
 from collections import Counter, defaultdict
@@ -34,14 +33,14 @@ from jobmatch.matching.train import (
     LIVECAREER,
     LLM_MATCH,
     PFE2025,
-    SPLIT_BOUNDS,
     Item,
+    PfePair,
     Split,
     france_travail_items,
     livecareer_items,
-    split_of,
+    pfe2025_pairs,
 )
-from jobmatch.offers import Offer, content_id
+from jobmatch.offers import Offer
 
 #: (queries, corpus) per split for the France Travail tasks.
 FRANCE_TRAVAIL_SIZES: dict[Split, tuple[int, int]] = {
@@ -105,45 +104,38 @@ def _pfe_offer(path: Path) -> Offer:
     )
 
 
-def _posix(path: str) -> list[str]:
-    return path.replace("\\", "/").split("/")
-
-
 def pfe2025_tasks(root: Path) -> list[RankingTask]:
     """Every pfe2025 CV against every posting (see the module docstring)."""
     folder = root / PFE2025
-    offer_files = sorted((folder / "offres").glob("*/*.txt"))
-    offers = tuple(_pfe_offer(path) for path in offer_files)
+    offers = tuple(_pfe_offer(path) for path in sorted((folder / "offres").glob("*/*.txt")))
     position = {offer.id: number for number, offer in enumerate(offers)}
     domains = np.array([offer.id.split("/")[0] for offer in offers])
     near = json.loads((folder / "domain_map.json").read_text(encoding="utf-8"))
-    csv.field_size_limit(2**31 - 1)
-    labelled = list(csv.DictReader((folder / "labeled_data.csv").open(encoding="utf-8")))
-    paths = list(csv.DictReader((folder / "annotated_data2.csv").open(encoding="utf-8")))
-    cvs: dict[str, tuple[str, str]] = {}
+    cvs: dict[str, PfePair] = {}
     pairs: dict[str, list[tuple[int, float]]] = defaultdict(list)
-    for row, path_row in zip(labelled, paths, strict=True):
-        cv_id = content_id(row["cv_text"])
-        domain = _posix(path_row["cv_path"])[-2].replace("machine_learning", "AI_and_ML")
-        cvs[cv_id] = (row["cv_text"], domain)
-        offer_path = _posix(path_row["offer_path"])
-        offer_id = f"{offer_path[-2]}/{Path(offer_path[-1]).stem}"
-        if offer_id in position:
-            pairs[cv_id].append((position[offer_id], float(row["score"])))
-    return [
-        RankingTask(
-            dataset="pfe2025-domain",
-            query_id=cv_id,
-            query=text,
-            offers=offers,
-            labels=np.where(
-                domains == domain, 1.0, np.where(np.isin(domains, near.get(domain, [])), NEAR, 0.0)
-            ),
-            split=split_of(cv_id, SPLIT_BOUNDS),
-            pairs=tuple(dict(pairs[cv_id]).items()),
+    for pair in pfe2025_pairs(root):
+        cvs[pair.cv_id] = pair
+        if pair.offer_file in position:
+            pairs[pair.cv_id].append((position[pair.offer_file], pair.llm_score))
+    tasks = []
+    for cv_id, pair in cvs.items():
+        domain = pair.cv_domain.replace("machine_learning", "AI_and_ML")
+        tasks.append(
+            RankingTask(
+                dataset="pfe2025-domain",
+                query_id=cv_id,
+                query=pair.cv,
+                offers=offers,
+                labels=np.where(
+                    domains == domain,
+                    1.0,
+                    np.where(np.isin(domains, near.get(domain, [])), NEAR, 0.0),
+                ),
+                split=pair.split,
+                pairs=tuple(dict(pairs[cv_id]).items()),
+            )
         )
-        for cv_id, (text, domain) in cvs.items()
-    ]
+    return tasks
 
 
 def _item_tasks(

@@ -148,12 +148,8 @@ def cross_validated_ap(table: pd.DataFrame, names: Sequence[str], candidate: Can
 
 
 def judged(table: pd.DataFrame) -> pd.DataFrame:
-    """The rows with a 0/1 label (pfe2025's near-domain postings are left out); its
-    ``attrs["positions"]`` are their positions in ``table``."""
-    kept = (table["label"] != NEAR).to_numpy()
-    selected = table[kept]
-    selected.attrs["positions"] = np.flatnonzero(kept)
-    return selected
+    """The rows with a 0/1 label (pfe2025's near-domain postings are left out)."""
+    return table[table["label"] != NEAR]
 
 
 def fit_ranker(table: pd.DataFrame, info: dict[str, Any]) -> LearnedRanker:
@@ -188,11 +184,13 @@ def bootstrap_interval(values: np.ndarray, seed: int = 0) -> tuple[float, float]
 
 def evaluate_scores(table: pd.DataFrame, scores: dict[str, np.ndarray]) -> pd.DataFrame:
     """Per data set and scorer: mean per-query AP and ROC-AUC with 95 % bootstrap intervals
-    over queries. ``scores`` are aligned with ``table``'s rows or with all the rows of the
-    table ``table`` was selected from (then reindexed)."""
+    over queries, on the judged rows (:func:`judged`) of ``table``; ``scores`` give one value
+    per row of ``table``."""
+    kept = (table["label"] != NEAR).to_numpy()
+    table = table[kept]
     rows = []
     for scorer, values in scores.items():
-        values = _aligned(table, values)
+        values = np.asarray(values, dtype=np.float64)[kept]
         for metric_name, metric in (("AP", average_precision), ("ROC-AUC", roc_auc)):
             per_query = _query_metric(table, values, metric)
             for dataset, series in per_query.groupby(level=0):
@@ -209,12 +207,6 @@ def evaluate_scores(table: pd.DataFrame, scores: dict[str, np.ndarray]) -> pd.Da
                     }
                 )
     return pd.DataFrame(rows)
-
-
-def _aligned(table: pd.DataFrame, values: np.ndarray) -> np.ndarray:
-    """Scores of ``table``'s rows, whether given for them or for a larger frame's test rows."""
-    values = np.asarray(values, dtype=np.float64)
-    return values if len(values) == len(table) else values[table.attrs["positions"]]
 
 
 def evaluate_llm_pairs(table: pd.DataFrame, scores: dict[str, np.ndarray]) -> pd.DataFrame:
@@ -410,7 +402,7 @@ def train_ranker(data: Path, out: Path, cache_dir: Path, seed: int = 0) -> int:
     scores = test_scores(test, model) | ablation_scores(table, model, info)
     metrics = pd.concat(
         [
-            evaluate_scores(judged(test), scores),
+            evaluate_scores(test, scores),
             evaluate_llm_pairs(test, scores),
         ],
         ignore_index=True,

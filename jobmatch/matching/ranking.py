@@ -145,11 +145,11 @@ class FirstStageRanker:
         Returns, per embedder name, the raw :meth:`ChunkMatrix.signals` plus
         ``coverage_percent`` and ``mean_percent`` (0–100 through the signal's anchors).
 
-        Small sets: every offer scored exactly. Large ones: exact for the offers with a chunk
-        among the CV chunks' nearest (approximate index) and the ``ann_exact_top`` best by
-        lexical score, then for any other offer whose fused score could still reach the
-        ``ann_exact_top``-th exact one with its coverage at the bound; the rest get
-        ``min(bound, lowest exact coverage)``, never above an exactly scored offer's.
+        Small sets: every offer scored exactly, once (:meth:`_dense_signals`). Large ones:
+        exact for the offers with a chunk among the CV chunks' nearest (approximate index) and
+        the ``ann_exact_top`` best by lexical score, then for any other offer whose old fused
+        score could still reach the ``ann_exact_top``-th exact one with its coverage at the
+        bound, and for a random sample; the rest get floors (:meth:`_dense_signals`).
         """
         approximate = (
             self.cache is not None
@@ -172,8 +172,6 @@ class FirstStageRanker:
                 exact[:] = False
                 exact[found] = True
                 raw[found] = matrix.similarity(cv_chunks, self.aggregation, found)
-            else:
-                raw = matrix.similarity(cv_chunks, self.aggregation)
             signals[embedder.name] = (matrix, cv_chunks, anchors, raw, exact, bound)
         if approximate:
             upper = self._fuse(

@@ -180,6 +180,8 @@ class PfePair:
         offer: Offer text.
         llm_score: The LLM's 0–1 similarity.
         domain: 2 when the CV was sampled from the offer's domain, 1 a near one, 0 a far one.
+        cv_domain: The domain folder the CV was filed under.
+        offer_file: The offer's file under ``offres/``: ``<domain>/<name without .txt>``.
         split: ``"train"``, ``"calib"`` or ``"test"``, by CV (:func:`split_of`).
     """
 
@@ -189,11 +191,13 @@ class PfePair:
     offer: str
     llm_score: float
     domain: int
+    cv_domain: str
+    offer_file: str
     split: Split
 
 
-def _domain(path: str) -> str:
-    return path.replace("\\", "/").split("/")[-2]
+def _path_parts(path: str) -> list[str]:
+    return path.replace("\\", "/").split("/")
 
 
 def pfe2025_pairs(root: Path) -> list[PfePair]:
@@ -205,7 +209,8 @@ def pfe2025_pairs(root: Path) -> list[PfePair]:
     near = json.loads((folder / "domain_map.json").read_text(encoding="utf-8"))
     pairs = []
     for row, path_row in zip(labeled, paths, strict=True):
-        offer_domain, cv_domain = _domain(path_row["offer_path"]), _domain(path_row["cv_path"])
+        offer_path = _path_parts(path_row["offer_path"])
+        offer_domain, cv_domain = offer_path[-2], _path_parts(path_row["cv_path"])[-2]
         domain = 2 if offer_domain == cv_domain else 1 if cv_domain in near[offer_domain] else 0
         cv_id = content_id(row["cv_text"])
         pairs.append(
@@ -216,6 +221,8 @@ def pfe2025_pairs(root: Path) -> list[PfePair]:
                 offer=row["offer_text"],
                 llm_score=float(row["score"]),
                 domain=domain,
+                cv_domain=cv_domain,
+                offer_file=f"{offer_domain}/{Path(offer_path[-1]).stem}",
                 split=split_of(cv_id),
             )
         )
