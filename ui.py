@@ -22,7 +22,7 @@ from jobmatch.imports import import_offers
 from jobmatch.llm import LLM, SMOLLM2, LLMError, load_llm
 from jobmatch.matching.ranking import StageProgress
 from jobmatch.matching.reranking import Reranker, load_reranker
-from jobmatch.offers import Offer
+from jobmatch.offers import Offer, offer_warnings
 from jobmatch.pipeline import RankRun, load_rank_run, rank_documents
 from jobmatch.storage import Database
 from jobmatch.understanding.runs import StageRun, record_stage
@@ -205,7 +205,12 @@ def choose_offers() -> list[Offer] | None:
     if source == "Demo offers":
         return demo_offers()
     upload = st.file_uploader("Offers (CSV, JSONL or JSON)", type=["csv", "jsonl", "json"])
-    return None if upload is None else import_offers(upload.getvalue(), upload.name)
+    if upload is None:
+        return None
+    offers = import_offers(upload.getvalue(), upload.name)
+    for warning in offer_warnings(offers):
+        st.warning(warning)
+    return offers
 
 
 def choose_models(settings: Settings) -> list[str]:

@@ -9,6 +9,7 @@ from jobmatch.artifacts import csv_text
 from jobmatch.config import Settings
 from jobmatch.errors import JobmatchError
 from jobmatch.imports import FORMATS, import_offers, offer_from_paste
+from jobmatch.offers import offer_warnings
 from jobmatch.scraping.hellowork import BASE_URL, SearchQuery
 from jobmatch.scraping.scraper import ScrapeOptions, ScrapeReport, scrape
 from jobmatch.storage import Database
@@ -125,6 +126,8 @@ def import_tab(settings: Settings) -> None:
     with Database.from_settings(settings) as database:
         database.upsert_offers(offers, source=upload.name)
     st.success(f"Imported {len(offers)} offers.")
+    for warning in offer_warnings(offers):
+        st.warning(warning)
 
 
 def paste_tab(settings: Settings) -> None:

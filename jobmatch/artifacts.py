@@ -4,9 +4,38 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Collection
 from pathlib import Path
 
 import pandas as pd
+
+
+def files_inside(
+    folder: Path, suffixes: Collection[str] | None = None
+) -> tuple[list[Path], list[str]]:
+    """The regular files directly in ``folder``, sorted, and what was left out.
+
+    A symbolic link is followed only when its target lies inside ``folder`` (a link to
+    ``/etc/passwd`` in a CV folder is refused, with a warning naming it).
+
+    Args:
+        folder: The folder.
+        suffixes: Lower-case extensions kept (e.g. ``{".pdf"}``). Default: every file.
+
+    Returns:
+        ``(files, warnings)``.
+    """
+    root = folder.resolve()
+    files: list[Path] = []
+    warnings: list[str] = []
+    for path in sorted(folder.iterdir()):
+        if suffixes is not None and path.suffix.lower() not in suffixes:
+            continue
+        if path.is_symlink() and not path.resolve().is_relative_to(root):
+            warnings.append(f"{path.name} is a link to a file outside {folder.name}/; skipped.")
+        elif path.is_file():
+            files.append(path)
+    return files, warnings
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> Path:

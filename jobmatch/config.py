@@ -24,6 +24,12 @@ MINILM_MODEL = "minilm"
 #: The bundled cross-encoder reranker (trained by ``python -m jobmatch.train reranker``).
 RERANKER_MODEL = "bundled"
 DEFAULT_RERANKER_DIR = MODELS_DIR / "reranker-minilm-jobmatch"
+#: Characters of one CV or offer the models read (about 5,000 tokens: ten windows of the
+#: bi-encoder, three times a long CV); the head is read, the stored text is kept whole.
+MAX_MODEL_CHARS = 20_000
+#: Largest offers file read, in bytes (``JOBMATCH_MAX_OFFERS_MB``, default 200 MB: about
+#: 50,000 long offers); a larger file is refused before it is read.
+MAX_OFFERS_FILE_BYTES = int(float(os.environ.get("JOBMATCH_MAX_OFFERS_MB", "200")) * 1_000_000)
 
 
 def _env_path(name: str, default: Path) -> Path:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from jobmatch.artifacts import files_inside
 from jobmatch.config import Settings
 from jobmatch.storage import Database
 
@@ -46,7 +47,7 @@ def run_artifacts(settings: Settings, run_id: str) -> list[Path]:
     folder = settings.runs_dir / run_id
     if not run_id.isalnum() or not folder.is_dir():  # ids are hex: never a path
         return []
-    return sorted(path for path in folder.iterdir() if path.is_file())
+    return files_inside(folder)[0]
 
 
 @dataclass(frozen=True)

@@ -7,12 +7,14 @@ import hashlib
 import io
 import json
 import re
-from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from jobmatch.config import MAX_MODEL_CHARS, MAX_OFFERS_FILE_BYTES
 from jobmatch.errors import JobmatchError
+from jobmatch.text import model_view
 
 #: Columns of the offers-file contract; ``id`` and ``description`` are the ones that matter most.
 OFFER_COLUMNS = ("id", "title", "company", "location", "description", "url")
@@ -48,6 +50,12 @@ class Offer:
     def text(self) -> str:
         """The text that is matched: title, then description."""
         return "\n".join(part for part in (self.title.strip(), self.description.strip()) if part)
+
+    def for_models(self) -> Offer:
+        """This offer as the models read it: its description cut to
+        :data:`~jobmatch.config.MAX_MODEL_CHARS` by :func:`jobmatch.text.model_view`."""
+        view = model_view(self.description)
+        return self if view is self.description else replace(self, description=view)
 
     def to_record(self) -> dict[str, Any]:
         """A flat dict: contract columns, then the extra columns."""
@@ -88,14 +96,25 @@ def offer_from_record(record: dict[str, Any]) -> Offer:
 TOO_DEEP = "JSON nested too deeply to be an offers file (an offer is one flat object)."
 
 
+def check_offers_size(name: str, size: int) -> None:
+    """Refuse an offers file over :data:`~jobmatch.config.MAX_OFFERS_FILE_BYTES`."""
+    if size > MAX_OFFERS_FILE_BYTES:
+        raise OffersFileError(
+            f"{name} is {size / 1e6:,.0f} MB; offers files are limited to "
+            f"{MAX_OFFERS_FILE_BYTES / 1e6:,.0f} MB (JOBMATCH_MAX_OFFERS_MB). Split it."
+        )
+
+
 def read_records(raw: bytes, path: Path) -> list[dict[str, Any]]:
     """Rows of a CSV, JSONL or JSON file as dicts, by the suffix of ``path``.
 
     JSONL is split on ``\\n`` only: U+2028 and friends may sit unescaped inside JSON strings.
 
     Raises:
-        OffersFileError: Unreadable content or an unknown suffix.
+        OffersFileError: Unreadable content, an unknown suffix, or over
+            :data:`~jobmatch.config.MAX_OFFERS_FILE_BYTES`.
     """
+    check_offers_size(path.name, len(raw))
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -162,20 +181,22 @@ def read_csv_records(text: str, name: str, delimiter: str | None = None) -> list
         delimiter = max(CSV_DELIMITERS, key=header.count)
     reader = csv.reader(io.StringIO(text, newline=""), csv.excel, delimiter=delimiter, strict=True)
     records: list[dict[str, str]] = []
+    start = 1  # the line the current record starts on
     try:
         columns = next(reader, [])
+        start = reader.line_num + 1
         for row in reader:
-            if not any(cell.strip() for cell in row):
-                continue
-            if len(row) != len(columns):
-                raise OffersFileError(
-                    f"{name}, line {reader.line_num}: {len(row)} fields where the header has "
-                    f"{len(columns)} (a quote not closed or a stray delimiter?)."
-                )
-            records.append(dict(zip(columns, row, strict=True)))
+            if any(cell.strip() for cell in row):
+                if len(row) != len(columns):
+                    raise OffersFileError(
+                        f"{name}, line {start}: {len(row)} fields where the header has "
+                        f"{len(columns)} (a quote not closed or a stray delimiter?)."
+                    )
+                records.append(dict(zip(columns, row, strict=True)))
+            start = reader.line_num + 1
     except csv.Error as exc:
         raise OffersFileError(
-            f"{name}, line {reader.line_num}: not valid CSV ({exc}; is a quote not closed?)."
+            f"{name}, line {start}: not valid CSV ({exc}; is a quote opened there not closed?)."
         ) from exc
     return records
 
@@ -197,6 +218,7 @@ def load_offers(
     path = Path(path)
     if not path.is_file():
         raise OffersFileError(f"Offers file not found: {path}")
+    check_offers_size(path.name, path.stat().st_size)
     return (parse or parse_offers)(path.read_bytes(), path.name)
 
 
@@ -227,6 +249,32 @@ def parse_offers(data: bytes, filename: str) -> list[Offer]:
             f"{', '.join(OFFER_COLUMNS[:5])} (found: {found})."
         )
     return dedupe_ids(offer_from_record(record) for record in records)
+
+
+def _some_ids(offers: Sequence[Offer]) -> str:
+    shown = ", ".join(offer.id for offer in offers[:3])
+    return shown + (f" and {len(offers) - 3} more" if len(offers) > 3 else "")
+
+
+def offer_warnings(offers: Sequence[Offer]) -> list[str]:
+    """What the user should know before these offers are ranked: offers without a
+    description (only their titles can match) and descriptions the models read only in part.
+    """
+    warnings = []
+    empty = [offer for offer in offers if not offer.description.strip()]
+    if empty:
+        warnings.append(
+            f"{len(empty)} offer(s) without a description ({_some_ids(empty)}): only their "
+            "titles can match; an offer without a word scores 0."
+        )
+    long = [offer for offer in offers if len(offer.description) > MAX_MODEL_CHARS]
+    if long:
+        warnings.append(
+            f"{len(long)} offer description(s) over {MAX_MODEL_CHARS:,} characters "
+            f"({_some_ids(long)}): the models read the first {MAX_MODEL_CHARS:,} (the whole "
+            "text is kept)."
+        )
+    return warnings
 
 
 def unique_labels(labels: Iterable[str]) -> list[str]:

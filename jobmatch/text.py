@@ -8,6 +8,8 @@ from functools import lru_cache
 
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
+from jobmatch.config import MAX_MODEL_CHARS
+
 # Written for this project: frequent French function words, accents already folded.
 FRENCH_STOP_WORDS = frozenset(
     """
@@ -29,6 +31,35 @@ _TOKEN = re.compile(r"[a-z0-9][a-z0-9+#]*(?:[.][a-z0-9+#]+)*")
 
 # Combining diacritical marks (U+0300–U+036F), deleted after NFKD decomposition.
 _COMBINING_MARKS = re.compile("[\u0300-\u036f]+")
+
+
+def model_view(text: str, limit: int = MAX_MODEL_CHARS) -> str:
+    """The part of ``text`` the models read: all of it up to ``limit`` characters, else its
+    head, cut after the last whitespace that leaves at least half of it.
+
+    Bounds the time and memory of every model whatever the input's size (see
+    :data:`~jobmatch.config.MAX_MODEL_CHARS`, the default limit).
+    """
+    if len(text) <= limit:
+        return text
+    head = text[:limit]
+    cut = max(head.rfind(" "), head.rfind("\n"))
+    return head[:cut] if cut >= limit // 2 else head
+
+
+def cut_for_models(what: str, characters: int) -> tuple[str, ...]:
+    """The warning for a text the models read only in part (:func:`model_view`), or none.
+
+    Args:
+        what: How the message names the text, e.g. ``"'cv.pdf'"``.
+        characters: The text's length.
+    """
+    if characters <= MAX_MODEL_CHARS:
+        return ()
+    return (
+        f"{what} has {characters:,} characters; the models read the first "
+        f"{MAX_MODEL_CHARS:,} (the whole text is kept).",
+    )
 
 
 def fold_accents(text: str) -> str:

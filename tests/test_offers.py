@@ -118,7 +118,7 @@ def test_any_csv_written_by_pandas_reads_back_identical(seed: int) -> None:
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        (b'id,description\n1,"never closed\n2,b\n', "line 3: not valid CSV"),
+        (b'id,description\n1,"never closed\n2,b\n', "line 2: not valid CSV"),
         (b"id,description\n1,a\n2,b,c\n", "line 3: 3 fields where the header has 2"),
         (b"id,description\n1\n", "line 2: 1 fields where the header has 2"),
     ],

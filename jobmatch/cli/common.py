@@ -9,11 +9,14 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from jobmatch.artifacts import files_inside
 from jobmatch.config import Settings
 from jobmatch.documents import DocumentError, ExtractedDocument, extract_document
 from jobmatch.embeddings import Embedder, load_embedder
 from jobmatch.errors import JobmatchError
+from jobmatch.imports import import_offers
 from jobmatch.matching.reranking import Reranker, load_reranker
+from jobmatch.offers import Offer, load_offers, offer_warnings
 
 CV_SUFFIXES = {".pdf", ".docx", ".txt"}
 
@@ -23,12 +26,16 @@ class InputError(JobmatchError, ValueError):
 
 
 def collect_cv_paths(items: Sequence[str]) -> list[Path]:
-    """Expand files and folders into the CV files to rank (folders: .pdf, .docx, .txt inside)."""
+    """Expand files and folders into the CV files to rank (folders: .pdf, .docx, .txt inside;
+    links leading out of the folder are skipped with a warning)."""
     paths: list[Path] = []
     for item in items:
         path = Path(item)
         if path.is_dir():
-            paths.extend(sorted(p for p in path.iterdir() if p.suffix.lower() in CV_SUFFIXES))
+            found, warnings = files_inside(path, CV_SUFFIXES)
+            for warning in warnings:
+                print(f"warning: {warning}", file=sys.stderr)
+            paths.extend(found)
         elif path.is_file():
             paths.append(path)
         else:
@@ -36,6 +43,15 @@ def collect_cv_paths(items: Sequence[str]) -> list[Path]:
     if not paths:
         raise InputError("No CV file (.pdf, .docx, .txt) found in: " + ", ".join(items))
     return paths
+
+
+def read_offers(path: str | Path, file_format: str = "auto") -> list[Offer]:
+    """The offers of a file (offers columns or France Travail records, see
+    :func:`jobmatch.imports.import_offers`), what the user should know printed as warnings."""
+    offers = load_offers(path, lambda data, name: import_offers(data, name, file_format))
+    for warning in offer_warnings(offers):
+        print(f"warning: {warning}", file=sys.stderr)
+    return offers
 
 
 class ProgressBars:

@@ -14,12 +14,11 @@ from jobmatch.cli.common import (
     collect_cv_paths,
     embedders_from,
     extract_cvs,
+    read_offers,
     rerank_top_k_from,
     reranker_from,
 )
 from jobmatch.config import Settings
-from jobmatch.imports import import_offers
-from jobmatch.offers import load_offers
 from jobmatch.pipeline import rank_documents
 from jobmatch.storage import Database
 
@@ -32,7 +31,7 @@ def run_rank(args: argparse.Namespace, settings: Settings) -> int:
         raise InputError(f"--out {args.out} is a folder; give a file name such as matches.csv.")
     top_k = rerank_top_k_from(args, settings)
     documents = extract_cvs(collect_cv_paths(args.cvs or [args.cv]), settings)
-    offers = load_offers(args.offers, import_offers)
+    offers = read_offers(args.offers)
     database = Database(args.database_url or settings.database_url)
     progress = ProgressBars()
     try:

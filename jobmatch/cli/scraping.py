@@ -8,9 +8,9 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from jobmatch.cli.common import read_offers
 from jobmatch.config import Settings
-from jobmatch.imports import FORMATS, import_offers
-from jobmatch.offers import OffersFileError
+from jobmatch.imports import FORMATS
 from jobmatch.scraping.hellowork import BASE_URL, SINCE, SearchQuery
 from jobmatch.scraping.scraper import ScrapeOptions, scrape
 from jobmatch.storage import Database
@@ -97,9 +97,7 @@ def add_scrape_command(commands: argparse._SubParsersAction) -> None:
 def run_import(args: argparse.Namespace, settings: Settings) -> int:
     """Store the offers of a file (offers-file columns or France Travail records)."""
     path = Path(args.file)
-    if not path.is_file():
-        raise OffersFileError(f"Offers file not found: {path}")
-    offers = import_offers(path.read_bytes(), path.name, args.format)
+    offers = read_offers(path, args.format)
     with Database(args.database_url or settings.database_url) as database:
         database.upsert_offers(offers, source=path.name)
     print(f"Imported {len(offers)} offers from {path}", file=sys.stderr)

@@ -17,6 +17,7 @@ from jobmatch.cli.common import (
     collect_cv_paths,
     embedders_from,
     extract_cvs,
+    read_offers,
     rerank_top_k_from,
     reranker_from,
 )
@@ -113,11 +114,9 @@ def add_profile_command(commands: argparse._SubParsersAction) -> None:
 
 def run_rewrite(args: argparse.Namespace, settings: Settings) -> int:
     """Write one summary per offer (JSON Lines, or a JSON list for a .json path)."""
-    from jobmatch.imports import import_offers
-    from jobmatch.offers import load_offers
     from jobmatch.understanding.rewrite import rewrite_offers
 
-    offers = load_offers(args.offers, import_offers)
+    offers = read_offers(args.offers)
     llm = _llm(args, settings)
     database = Database(settings.database_url)
     progress = ProgressBars()
@@ -162,8 +161,6 @@ def add_rewrite_command(commands: argparse._SubParsersAction) -> None:
 def run_explain(args: argparse.Namespace, settings: Settings) -> int:
     """Rank the offers for the CV, then explain the ``--top-k`` best (JSON Lines)."""
     from jobmatch.embeddings import EmbeddingCache, load_embedder
-    from jobmatch.imports import import_offers
-    from jobmatch.offers import load_offers
     from jobmatch.pipeline import rank_documents
     from jobmatch.understanding.explain import explain_matches
 
@@ -171,7 +168,7 @@ def run_explain(args: argparse.Namespace, settings: Settings) -> int:
         raise InputError("--top-k must be a positive number.")
     rerank_top_k = rerank_top_k_from(args, settings)
     document = _one_cv(args, settings)
-    offers = load_offers(args.offers, import_offers)
+    offers = read_offers(args.offers)
     llm = _llm(args, settings)
     embedders = embedders_from(args, settings)
     database = Database(args.database_url or settings.database_url)

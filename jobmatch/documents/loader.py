@@ -19,6 +19,7 @@ from jobmatch.documents.errors import (
 from jobmatch.documents.model import ExtractedDocument, PageSpan, RawDocument
 from jobmatch.documents.pdf import MIN_TEXT_CHARS, read_pdf
 from jobmatch.documents.word import read_docx
+from jobmatch.text import cut_for_models
 
 #: File name extensions accepted, and the file type each one announces.
 FILE_TYPES = {".pdf": "pdf", ".docx": "docx", ".txt": "txt"}
@@ -104,6 +105,28 @@ def _read_source(source: Path | str | bytes, name: str, limit: int) -> bytes:
     return data
 
 
+def _utf16_codec(data: bytes) -> str | None:
+    """``"utf-16-le"`` or ``"utf-16-be"`` for UTF-16 text without a byte-order mark: the
+    zero bytes on one side of the code units, and a strict decode giving printable text."""
+    sample = data[:4096]
+    if len(data) % 2 or len(sample) < 4:
+        return None
+    odd_zeros, even_zeros = sample[1::2].count(0), sample[0::2].count(0)
+    units = len(sample) // 2
+    if odd_zeros > units / 4 and even_zeros == 0:
+        codec = "utf-16-le"
+    elif even_zeros > units / 4 and odd_zeros == 0:
+        codec = "utf-16-be"
+    else:
+        return None
+    try:
+        text = data.decode(codec)
+    except UnicodeDecodeError:
+        return None
+    printable = all(ch.isprintable() or ch in "\n\r\t\f" for ch in text)
+    return codec if printable else None
+
+
 def _content_kind(data: bytes) -> str:
     """What the first bytes say the file is, e.g. ``"a PDF"`` or ``"a PNG image"``."""
     if b"%PDF-" in data[:1024]:
@@ -112,6 +135,8 @@ def _content_kind(data: bytes) -> str:
         if data.startswith(signature):
             return kind
     if any(data.startswith(bom) for bom, _ in _TEXT_BOMS) or b"\x00" not in data[:4096]:
+        return "plain text"
+    if _utf16_codec(data):
         return "plain text"
     return "binary data"
 
@@ -136,10 +161,14 @@ def _file_type(data: bytes, name: str) -> str:
 
 
 def read_txt(data: bytes, name: str) -> RawDocument:
-    """Decode a text file: UTF-8 (or UTF-16 with a byte-order mark), else Windows-1252."""
+    """Decode a text file: UTF-8 (or UTF-16 with a byte-order mark, or without one when it
+    decodes cleanly), else Windows-1252."""
     for bom, codec in _TEXT_BOMS:
         if data.startswith(bom):
             return RawDocument(pages=(data.decode(codec, errors="replace"),))
+    utf16 = _utf16_codec(data) if b"\x00" in data[:4096] else None
+    if utf16:
+        return RawDocument(pages=(data.decode(utf16),))
     try:
         return RawDocument(pages=(data.decode("utf-8"),))
     except UnicodeDecodeError:
@@ -222,7 +251,7 @@ def extract_document(
     return ExtractedDocument(
         text=text,
         pages=spans,
-        warnings=raw.warnings,
+        warnings=raw.warnings + cut_for_models(f"'{name}'", len(text)),
         hidden_text=hidden,
         file_type=file_type,
         name=name,

@@ -375,7 +375,9 @@ def read_pdf(data: bytes, name: str, max_pages: int) -> RawDocument:
         if count > max_pages:
             raise too_long
         if not count:
-            raise CorruptDocument(f"'{name}' has no pages.")
+            raise CorruptDocument(
+                f"'{name}' has no readable page: its page tree is empty or broken."
+            )
         pages: list[_PageText] = []
         for page in pdf.pages:
             with _pdf_errors(name):

@@ -16,6 +16,7 @@ from jobmatch.matching.features import OfferSetIndex, match_features
 from jobmatch.matching.learned import LearnedRanker
 from jobmatch.matching.scoring import LEXICAL, anchors_for, fuse
 from jobmatch.offers import Offer
+from jobmatch.text import model_view
 
 #: Columns of the ranking output, in order (others follow).
 RANK_COLUMNS = (
@@ -239,11 +240,16 @@ class FirstStageRanker:
         """The learned model's feature table of one CV against the offers, and the 0–100
         display scores (``"lexical"`` and each embedder's name, through their anchors).
 
+        Every text is read up to :data:`~jobmatch.config.MAX_MODEL_CHARS` characters
+        (:func:`~jobmatch.text.model_view`), so time and memory stay bounded.
+
         Args:
             cv_text: Clean CV text.
             offers: The offers, in the table's row order (at least one).
             progress: Optional callback ``(stage, done, total)``.
         """
+        cv_text = model_view(cv_text)
+        offers = [offer.for_models() for offer in offers]
         texts = tuple(offer.text for offer in offers)
         index = self._offer_index(offers, texts)
         lexical = anchors_for(LEXICAL).to_percent(index.text.score(cv_text))

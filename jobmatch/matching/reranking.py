@@ -20,6 +20,7 @@ import pandas as pd
 from jobmatch.config import DEFAULT_RERANKER_DIR, RERANKER_MODEL
 from jobmatch.errors import JobmatchError
 from jobmatch.matching.calibration import BUNDLED_RERANKER, band_of, final_score, sigmoid
+from jobmatch.text import model_view
 
 #: A (CV text, offer text) pair.
 Pair = tuple[str, str]
@@ -152,7 +153,8 @@ def rerank_matches(
         frame: :meth:`jobmatch.matching.ranking.FirstStageRanker.rank` output for one CV, best
             first.
         cv_text: The CV.
-        offer_texts: Offer id → text read by the cross-encoder.
+        offer_texts: Offer id → text read by the cross-encoder (each side read up to
+            :data:`~jobmatch.config.MAX_MODEL_CHARS` characters, the model's window inside).
         reranker: The cross-encoder; ``None`` keeps the first-stage order.
         top_k: Offers reranked (the first ``top_k`` rows); 0 for none.
 
@@ -167,7 +169,8 @@ def rerank_matches(
     count = min(top_k, len(frame)) if reranker is not None else 0
     if count:
         head = frame["offer_id"].head(count)
-        logits[:count] = reranker.logits([(cv_text, offer_texts[str(i)]) for i in head])
+        cv_view = model_view(cv_text)
+        logits[:count] = reranker.logits([(cv_view, model_view(offer_texts[str(i)])) for i in head])
     final = final_score(frame["first_stage_score"].to_numpy(), logits, name=_name(reranker))
     position = frame.columns.get_loc("first_stage_score")
     frame.insert(position, "final_score", np.round(final, 2))
