@@ -2,8 +2,9 @@
 
 A local HTTP server on 127.0.0.1 serves pages we wrote in ``tests/fixtures/hellowork``
 (modelled on HelloWork's 2026 markup, fictional text) and simulates what the real site does:
-pagination, results rendered late by a script, a slow offer page, a server error then
-success, a page without cards, a captcha, a block, the cookie banners. Where
+pagination (as today, and redrawn), results rendered late by a script, pages that loop, a slow
+offer page, a server error then success, offers that no longer exist, a page without cards, a
+captcha, a block, the cookie banners. Where
 ``../shared/data`` is present it also serves the real pages saved there, as they are.
 """
 
@@ -33,6 +34,9 @@ from jobmatch.scraping.hellowork import (
     BLOCKED,
     CAPTCHA,
     CARD_SELECTOR,
+    NETWORK_ERROR,
+    NOT_FOUND,
+    RATE_LIMITED,
     SEARCH_PATH,
     SERVER_ERROR,
     SearchQuery,
@@ -50,6 +54,7 @@ from jobmatch.scraping.scraper import (
     CaptchaError,
     MarkupChangedError,
     PageLoader,
+    PageNotFoundError,
     ScrapeOptions,
     ScrapeReport,
     SiteUnavailableError,
@@ -74,6 +79,9 @@ SEARCHES = {
 SLOW_OFFER, SLOW_SECONDS = "90000005", 1.2
 FLAKY_OFFER = "90000006"  # a server error the first time, then the page
 SCRAPED_IDS = [f"900000{n:02d}" for n in range(1, 11)]  # 11 cards on 3 pages, one repeated
+EMPTY_404_OFFER = "90000404"  # a 404 with an empty body: Chromium shows its own error page
+LOOP_SEARCH, LOOP_FIXTURE = "boucle", "search_boucle.html"  # NEXT_PAGE → the page after
+LOOP_PAGES = 6  # where the local site ends the loop, so that a regression fails, not hangs
 
 
 # --- The local site ---------------------------------------------------------------------------
@@ -145,8 +153,11 @@ class _Handler(BaseHTTPRequestHandler):
             elif keywords in SEARCHES:
                 name, status = SEARCHES[keywords]
                 self._file(FIXTURES / name, status)
+            elif keywords == LOOP_SEARCH:
+                following = str(min(int(query.get("p", "1")) + 1, LOOP_PAGES)).encode()
+                self._send((FIXTURES / LOOP_FIXTURE).read_bytes().replace(b"NEXT_PAGE", following))
             else:
-                self._file(FIXTURES / f"search_data_p{query.get('p', '1')}.html")
+                self._file(FIXTURES / f"search_{keywords}_p{query.get('p', '1')}.html")
         elif identifier := offer_id(url.path):
             if identifier == SLOW_OFFER:
                 time.sleep(SLOW_SECONDS)
@@ -155,6 +166,8 @@ class _Handler(BaseHTTPRequestHandler):
                 site.failed_once.add(identifier)
             if fail:
                 self._file(FIXTURES / "server_error.html", 500)
+            elif identifier == EMPTY_404_OFFER:
+                self._send(b"", 404)
             elif identifier in REAL_OFFERS:
                 self._file(site.shared / REAL_OFFERS[identifier])
             else:
@@ -299,6 +312,81 @@ def test_search_page_fixture_cards_pagination_and_count():
     assert last.next_page is None
 
 
+def _pagination(nav: str) -> str:
+    """A results page with one card and this pagination."""
+    card = (
+        '<div data-cy="serpCard"><a data-cy="offerTitle" href="/fr-fr/emplois/1.html" '
+        'aria-label="Voir offre de X, chez Y">X</a></div>'
+    )
+    return f"<html><body>{card}<nav>{nav}</nav></body></html>"
+
+
+BUTTON = '<button name="p" value="{0}">{0}</button>'
+ARROW = '<button name="p" value="{0}"{1}><svg><use href="/i.svg#right"></use></svg></button>'
+PAGE_URL = "http://127.0.0.1:1/r?k=x"
+
+
+@pytest.mark.parametrize(
+    ("nav", "page_url", "expected"),
+    [
+        # Today's arrow wins, enabled or not.
+        (BUTTON.format(1) + ARROW.format(2, ""), PAGE_URL, 2),
+        (ARROW.format(3, ' aria-disabled="true"') + BUTTON.format(4), PAGE_URL, None),
+        # The arrow redrawn: HelloWork's buttons, the current one disabled.
+        (
+            '<button name="p" value="1">1</button><button name="p" value="2" disabled>2</button>'
+            '<button name="p" value="3">3</button><button name="p" value="3">'
+            '<svg data-src="/svg/arrow-right.svg"></svg></button>',
+            PAGE_URL,
+            3,
+        ),
+        # Links with ?p=N or ?page=N, the current one marked with aria-current.
+        (
+            '<a href="?k=x&p=1">1</a><a href="?k=x&p=2" aria-current="page">2</a>'
+            '<a href="?k=x&p=3">3</a>',
+            PAGE_URL,
+            3,
+        ),
+        ('<a href="/r?page=4" aria-current="page">4</a><a href="/r?page=5">5</a>', PAGE_URL, 5),
+        # Buttons showing a number; the last page has no next one.
+        ('<button>1</button><button aria-current="true">2</button>', PAGE_URL, None),
+        ('<button>1</button><button aria-current="false">2</button>', PAGE_URL, 2),
+        # Nothing marks the current page: the page URL says which it is.
+        ('<a href="?p=1">1</a><a href="?p=2">2</a><a href="?p=3">3</a>', f"{PAGE_URL}&p=2", 3),
+        ('<a href="?p=1">1</a><a href="?p=2">2</a>', f"{PAGE_URL}&p=2", None),
+        # A disabled next page, links to other things, no pagination at all.
+        ('<button aria-current="page">1</button><button disabled>2</button>', PAGE_URL, None),
+        ('<a href="/emplois/2.html">2</a><button type="button">Filtres</button>', PAGE_URL, None),
+        ("", PAGE_URL, None),
+    ],
+)
+def test_next_page_from_the_arrow_or_else_the_numbered_pages(nav, page_url, expected):
+    assert parse_search_page(_pagination(nav), page_url).next_page == expected
+
+
+def test_redrawn_arrows_fixture_pages_follow_the_numbered_pages():
+    url = "http://127.0.0.1:1/fr-fr/emploi/recherche.html?k=derive"
+    pages = [
+        parse_search_page(fixture_page(f"search_derive_p{n}.html"), f"{url}&p={n}")
+        for n in (1, 2, 3)
+    ]
+    assert [page.next_page for page in pages] == [2, 3, None]
+    assert [[card.id for card in page.cards] for page in pages] == [
+        ["90000001", "90000002"],
+        ["90000003"],
+        ["90000004", "90000003"],
+    ]
+
+
+def test_real_search_page_without_its_arrows_still_finds_page_2(shared_data):
+    html = (shared_data / REAL_SEARCH).read_text(encoding="utf-8")
+    redrawn = html.replace('<use href="/svg/icons/arrow.svg#right"></use>', "")
+    assert redrawn != html
+    url = "https://www.hellowork.com/fr-fr/emploi/recherche.html?k=x"
+    assert parse_search_page(redrawn, url).next_page == 2
+    assert parse_search_page(redrawn, f"{url}&p=3").next_page == 2  # the page marks page 1
+
+
 def test_real_search_page_cards(shared_data):
     html = (shared_data / REAL_SEARCH).read_text(encoding="utf-8")
     page = parse_search_page(html, "https://www.hellowork.com/fr-fr/emploi/recherche.html")
@@ -413,6 +501,36 @@ def test_page_problem_recognises_captcha_block_and_server_error():
     assert page_problem(fixture_page("server_error.html")) == SERVER_ERROR
     assert page_problem(fixture_page("search_no_cards.html")) is None
     assert page_problem(fixture_page("offer_90000001.html")) is None
+    assert page_problem(fixture_page("offer_90000200.html")) == NOT_FOUND
+
+
+CHROMIUM_404 = (  # what Chromium shows for an HTTP error with an empty body
+    '<html><head><title>127.0.0.1</title></head><body class="neterror">'
+    '<div id="main-frame-error">HTTP ERROR 404</div></body></html>'
+)
+
+
+@pytest.mark.parametrize(
+    ("html", "status", "expected"),
+    [
+        ("<title>404 Not Found</title><h1>Not Found</h1>", 0, NOT_FOUND),
+        ("<title>Page introuvable | HelloWork</title>", 200, NOT_FOUND),
+        ("<title>Fictif</title><h1>Erreur 404</h1>", 200, NOT_FOUND),
+        ("<title>Fictif</title><h1>Oups ! Cette page est introuvable</h1>", 0, NOT_FOUND),
+        ("<p>Rien ici.</p>", 404, NOT_FOUND),
+        ("<p>Rien ici.</p>", 410, NOT_FOUND),
+        ("<p>Rien ici.</p>", 429, RATE_LIMITED),
+        ("<p>Rien ici.</p>", 503, SERVER_ERROR),
+        (CHROMIUM_404, 404, NOT_FOUND),
+        (CHROMIUM_404, 0, NETWORK_ERROR),
+        ('<div class="g-recaptcha"></div>', 404, CAPTCHA),  # the markup says more
+        ("<title>Emploi | Fictif</title><h1>404 offres</h1>", 200, None),
+        ("<p>Erreur 404 mentionnée dans le texte d'une offre.</p>", 200, None),
+        ("<p>Rien ici.</p>", 403, None),
+    ],
+)
+def test_page_problem_recognises_pages_that_do_not_exist(html, status, expected):
+    assert page_problem(html, status) == expected
 
 
 # --- The scraper in Chromium against the local site -------------------------------------------
@@ -568,6 +686,56 @@ def test_a_page_without_cards_says_the_markup_changed(site, options, database, c
     run = database.list_runs(kind="scrape")[0]
     assert run.status == "failed" and "layout has probably changed" in run.error
     assert database.count_offers() == 0
+
+
+def test_redrawn_arrows_are_followed_by_the_numbered_pages(site, options, database, chromium):
+    report = scrape(SearchQuery("derive"), database, options, driver=chromium)
+    assert [path for path in site.paths() if path.startswith(SEARCH_PATH)] == [
+        "/fr-fr/emploi/recherche.html?k=derive",
+        "/fr-fr/emploi/recherche.html?k=derive&p=2",
+        "/fr-fr/emploi/recherche.html?k=derive&p=3",
+    ]
+    assert (report.pages, report.stored, report.failed) == (3, 4, [])
+    assert sorted(site.offer_requests()) == SCRAPED_IDS[:4]  # the repeated card read once
+
+
+def test_pages_that_bring_no_new_card_end_the_search(site, options, database, chromium):
+    calls: list[tuple[int, int, str]] = []
+    report = scrape(
+        SearchQuery(LOOP_SEARCH), database, options, lambda *call: calls.append(call), chromium
+    )
+    searches = [path for path in site.paths() if path.startswith(SEARCH_PATH)]
+    assert searches == [
+        f"/fr-fr/emploi/recherche.html?k={LOOP_SEARCH}",
+        f"/fr-fr/emploi/recherche.html?k={LOOP_SEARCH}&p=2",  # it says page 3 comes next
+    ]
+    assert (report.pages, report.stored) == (2, 2)
+    assert (2, 40, "Results page 2: no new offer, stopping") in calls
+    assert database.list_runs(kind="scrape")[0].status == "done"
+
+
+def test_offer_pages_that_do_not_exist_are_skipped_without_waiting(
+    site, options, database, chromium
+):
+    patient = replace(options, timeout=30.0)  # what a missed "not found" page would cost
+    started = time.monotonic()
+    report = scrape(SearchQuery("introuvable"), database, patient, driver=chromium)
+    assert time.monotonic() - started < 10
+    assert (report.stored, report.pages) == (1, 1)
+    assert [offer.id for offer in database.get_offers()] == ["90000001"]
+    assert report.failed == [
+        f"{site.base_url}/fr-fr/emplois/90000404.html does not exist (HTTP 404): the offer "
+        "was probably taken down.",
+        f"{site.base_url}/fr-fr/emplois/90000999.html does not exist (HTTP 404): the offer "
+        "was probably taken down.",
+        f"{site.base_url}/fr-fr/emplois/90000200.html does not exist (a 'page not found' "
+        "page): the offer was probably taken down.",
+    ]
+    assert site.offer_requests() == ["90000404", "90000999", "90000200", "90000001"]  # no retry
+    started = time.monotonic()
+    with pytest.raises(PageNotFoundError, match=r"90000404\.html does not exist \(HTTP 404\)"):
+        fetch_offer(f"{site.base_url}/fr-fr/emplois/{EMPTY_404_OFFER}.html", patient, chromium)
+    assert time.monotonic() - started < 10
 
 
 @pytest.mark.parametrize(

@@ -3,7 +3,8 @@
 Everything that depends on HelloWork's markup lives here, in one place: the URL and its
 parameters (``k`` keywords, ``l`` location, ``c`` contract, ``d`` publication date, ``p``
 page, as in the site's own search form), the result cards (``[data-cy="serpCard"]`` and the
-``aria-label`` of their ``a[data-cy="offerTitle"]`` link), the pagination buttons, and the
+``aria-label`` of their ``a[data-cy="offerTitle"]`` link), the pagination (the "next" arrow, or
+the numbered page buttons and links when the arrow is drawn some other way), and the
 offer pages (the JSON-LD ``JobPosting`` first, the visible sections as fallback). Nothing here
 drives a browser, so every rule is testable on saved pages.
 """
@@ -15,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 from html import unescape
 from typing import Any
-from urllib.parse import urlencode, urljoin, urlsplit
+from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
 
 from jobmatch.errors import JobmatchError
 from jobmatch.offers import Offer, content_id
@@ -27,6 +28,8 @@ BASE_URL = "https://www.hellowork.com"
 SEARCH_PATH = "/fr-fr/emploi/recherche.html"
 #: Search parameters, named as in the site's search form.
 PARAM_KEYWORDS, PARAM_LOCATION, PARAM_CONTRACT, PARAM_SINCE, PARAM_PAGE = "k", "l", "c", "d", "p"
+#: Query parameters and button names that carry a results page number in pagination controls.
+PAGE_PARAMS = (PARAM_PAGE, "page")
 
 #: Contract names users type (accents and case folded) → the site's ``c`` values.
 CONTRACTS = {
@@ -187,7 +190,8 @@ class SearchPage:
 
     Args:
         cards: Its result cards, in page order.
-        next_page: Number of the next results page, ``None`` on the last one.
+        next_page: Number of the next results page, ``None`` on the last one (or when the
+            pagination shows no way on).
         total: Number of offers the search matches, as the page heading says (``None`` when
             the page does not say).
     """
@@ -245,15 +249,63 @@ def _card(element: Element, page_url: str) -> Card | None:
     )
 
 
-def _next_page(root: Element) -> int | None:
-    """The page the "next" arrow of the pagination leads to (``button[name=p]`` → ``#right``)."""
-    for button in root.find_all("button", name="p"):
-        arrows = [use.get("href") for use in button.find_all("use")]
-        if any(href.endswith("#right") for href in arrows):
-            disabled = button.get("aria-disabled") == "true" or "disabled" in button.attrs
-            value = button.get("value")
-            return None if disabled or not value.isdigit() else int(value)
+def _disabled(control: Element) -> bool:
+    return control.get("aria-disabled") == "true" or "disabled" in control.attrs
+
+
+def _number(text: str) -> int | None:
+    text = text.strip()
+    return int(text) if text.isdecimal() else None
+
+
+def _query_page(url: str) -> int | None:
+    """The page number in a URL's ``p`` (or ``page``) query parameter, or ``None``."""
+    query = parse_qs(urlsplit(url).query)
+    return next((_number(query[name][0]) for name in PAGE_PARAMS if name in query), None)
+
+
+def _page_number(control: Element) -> int | None:
+    """The results page a pagination control leads to, or ``None`` if it is not one.
+
+    A link gives its ``p``/``page`` query parameter; a button its value when it is named
+    ``p``/``page`` (HelloWork's form buttons), else the number it shows.
+    """
+    if control.tag == "a":
+        return _query_page(control.get("href"))
+    if control.tag != "button":
+        return None
+    named = control.get("name") in PAGE_PARAMS
+    return _number(control.get("value") if named else control.text)
+
+
+def _is_current(control: Element, number: int) -> bool:
+    """``aria-current``, or a disabled button showing its own number (HelloWork's way)."""
+    marked = control.get("aria-current") not in ("", "false")
+    return marked or (_disabled(control) and control.text == str(number))
+
+
+def _numbered_next_page(root: Element, page_url: str) -> int | None:
+    """The page after the current one, if a numbered button or link leads to it.
+
+    The current page is the one the pagination marks (see :func:`_is_current`), else the
+    page number in ``page_url`` (1 without one).
+    """
+    numbered = [(control, n) for control in root.iter() if (n := _page_number(control)) is not None]
+    marked = [n for control, n in numbered if _is_current(control, n)]
+    current = marked[0] if marked else _query_page(page_url) or 1
+    following = current + 1
+    if any(n == following and not _disabled(control) for control, n in numbered):
+        return following
     return None
+
+
+def _next_page(root: Element, page_url: str) -> int | None:
+    """The next results page: where the "next" arrow leads (``button[name=p]`` drawing
+    ``#right``), or, when no such arrow is drawn, the numbered page after the current one."""
+    for button in root.find_all("button", name=PARAM_PAGE):
+        if any(use.get("href").endswith("#right") for use in button.find_all("use")):
+            return None if _disabled(button) else _number(button.get("value"))
+    return _numbered_next_page(root, page_url)
 
 
 def _total(root: Element) -> int | None:
@@ -269,7 +321,8 @@ def parse_search_page(html: str, page_url: str = BASE_URL) -> SearchPage:
 
     Args:
         html: The page's HTML (as rendered by the browser).
-        page_url: Its URL, to make offer links absolute; default the site root.
+        page_url: Its URL, to make offer links absolute and, when the pagination does not
+            mark the current page, to know it (its ``p`` parameter); default the site root.
     """
     root = parse_html(html)
     cards = [
@@ -277,7 +330,7 @@ def parse_search_page(html: str, page_url: str = BASE_URL) -> SearchPage:
         for element in root.find_all(data_cy="serpCard")
         if (card := _card(element, page_url)) is not None
     ]
-    return SearchPage(cards=cards, next_page=_next_page(root), total=_total(root))
+    return SearchPage(cards=cards, next_page=_next_page(root, page_url), total=_total(root))
 
 
 # --- Offer pages ------------------------------------------------------------------------------
@@ -469,7 +522,7 @@ def parse_offer_page(
 # --- Page checks ------------------------------------------------------------------------------
 
 #: What a page that is not the one asked for can be; the last three are worth retrying.
-CAPTCHA, BLOCKED = "captcha", "blocked"
+CAPTCHA, BLOCKED, NOT_FOUND = "captcha", "blocked", "not found"
 RATE_LIMITED, SERVER_ERROR, NETWORK_ERROR = "too many requests", "server error", "network error"
 
 # Markers of bot checks in the markup (DataDome, reCAPTCHA, hCaptcha, Cloudflare Turnstile).
@@ -499,17 +552,35 @@ _SERVER_ERROR_TEXT = re.compile(
     re.IGNORECASE,
 )
 
+# A "page not found" page, by its title or main heading ("404 offres" is not one).
+_NOT_FOUND_TEXT = re.compile(
+    r"^404$|(?:error|erreur) 404|404 (?:[-–:|] )?(?:not found|page|introuvable)"
+    r"|(?:page|offre) (?:est )?(?:introuvable|non trouv[ée]e|inexistante)|not found",
+    re.IGNORECASE,
+)
+#: HTTP statuses that say what a page is, whatever its markup.
+_STATUS_PROBLEMS = {404: NOT_FOUND, 410: NOT_FOUND, 429: RATE_LIMITED}
 
-def page_problem(html: str) -> str | None:
+
+def page_problem(html: str, status: int = 0) -> str | None:
     """Why a page is not what was asked for: :data:`CAPTCHA`, :data:`BLOCKED`,
     :data:`RATE_LIMITED`, :data:`SERVER_ERROR`, :data:`NETWORK_ERROR` (the browser's error
-    page), or ``None`` when it looks like a normal page.
+    page), :data:`NOT_FOUND`, or ``None`` when it looks like a normal page.
+
+    The markup is read first (the title and main heading for :data:`NOT_FOUND`), then the
+    HTTP status, when known: 404 and 410 are :data:`NOT_FOUND`, 429 :data:`RATE_LIMITED`,
+    5xx :data:`SERVER_ERROR`. The browser's own error page, shown for a network error and for
+    an HTTP error with an empty body, is read by the status when there is one.
 
     Only call it on a page that lacks the expected content: words such as "captcha" may
     appear in a normal offer's text.
+
+    Args:
+        html: The page's HTML.
+        status: Its HTTP status; default 0 (unknown).
     """
     if _NETWORK_ERROR_MARKUP.search(html):
-        return NETWORK_ERROR
+        return _status_problem(status) or NETWORK_ERROR
     root = parse_html(html)
     title = root.find("title")
     words = f"{title.text if title else ''} {root.text[:2000]}"
@@ -521,4 +592,11 @@ def page_problem(html: str) -> str | None:
         return BLOCKED
     if _SERVER_ERROR_TEXT.search(words):
         return SERVER_ERROR
-    return None
+    headings = [title, root.find("h1")]
+    if any(_NOT_FOUND_TEXT.search(heading.text) for heading in headings if heading is not None):
+        return NOT_FOUND
+    return _status_problem(status)
+
+
+def _status_problem(status: int) -> str | None:
+    return SERVER_ERROR if 500 <= status < 600 else _STATUS_PROBLEMS.get(status)

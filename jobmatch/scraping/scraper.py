@@ -33,6 +33,7 @@ from jobmatch.scraping.hellowork import (
     CARD_SELECTOR,
     CONSENT_BUTTONS,
     NETWORK_ERROR,
+    NOT_FOUND,
     OFFER_SELECTOR,
     RATE_LIMITED,
     OfferPageError,
@@ -49,7 +50,15 @@ from jobmatch.storage import Database
 Progress = Callable[[int, int, str], None]
 
 _NET_ERROR = re.compile(r"net::(ERR_[A-Z_]+)")
-_PROBE = "return [document.readyState, document.querySelector(arguments[0]) !== null];"
+# The page's state, whether ``arguments[0]`` matches, and its HTTP status (0 when unknown).
+_PROBE = """
+const navigation = performance.getEntriesByType('navigation')[0];
+return [
+    document.readyState,
+    document.querySelector(arguments[0]) !== null,
+    (navigation && navigation.responseStatus) || 0,
+];
+"""
 
 
 class ScrapeError(JobmatchError, RuntimeError):
@@ -70,6 +79,10 @@ class MarkupChangedError(ScrapeError):
 
 class SiteUnavailableError(ScrapeError):
     """A page still times out or shows a server error after every retry."""
+
+
+class PageNotFoundError(ScrapeError):
+    """The page does not exist: HTTP 404 or 410, or the site's "page not found" page."""
 
 
 @dataclass(frozen=True)
@@ -112,7 +125,8 @@ class PageLoader:
         """Load ``url`` and wait until an element matches ``selector``.
 
         Timeouts, server errors, "too many requests" and network errors are retried, after
-        ``backoff`` seconds, then twice that, and so on.
+        ``backoff`` seconds, then twice that, and so on. A page recognised as one of these, or
+        as "not found", is answered as soon as it has loaded, without waiting the timeout.
 
         Returns:
             The page's HTML; without a match after ``timeout`` seconds, the page as it is
@@ -121,6 +135,7 @@ class PageLoader:
         Raises:
             CaptchaError: The site shows a captcha.
             BlockedError: The site refuses access, or keeps answering "too many requests".
+            PageNotFoundError: The page does not exist (not retried).
             SiteUnavailableError: Timeouts, server or network errors on every try.
         """
         reason, problem = "", None
@@ -140,10 +155,10 @@ class PageLoader:
                 reason = f"{NETWORK_ERROR}: {error.group(1)}"
                 continue
             self._answer_cookie_banner()
-            html, found = self._wait_for(selector)
+            html, found, status = self._wait_for(selector)
             if found:
                 return html
-            problem = page_problem(html)
+            problem = page_problem(html, status)
             if problem is None:
                 return html
             if problem == CAPTCHA:
@@ -156,6 +171,11 @@ class PageLoader:
                     f"The site refuses our requests at {url} (access denied or bot challenge). "
                     "Wait before trying again, with a longer interval between requests, or "
                     "import offers instead (file or paste)."
+                )
+            if problem == NOT_FOUND:
+                answer = f"HTTP {status}" if status >= 400 else "a 'page not found' page"
+                raise PageNotFoundError(
+                    f"{url} does not exist ({answer}): the offer was probably taken down."
                 )
             reason = problem
         tries = self.options.retries + 1
@@ -176,18 +196,24 @@ class PageLoader:
             time.sleep(delay)
         self._last_request = time.monotonic()
 
-    def _wait_for(self, selector: str) -> tuple[str, bool]:
-        """Wait for ``selector`` or, once the page is complete, for a recognised problem."""
-        found = False
+    def _wait_for(self, selector: str) -> tuple[str, bool, int]:
+        """Wait for ``selector`` or, once the page is complete, for a recognised problem.
+
+        Returns:
+            The page's HTML, whether ``selector`` matched, and its HTTP status (0: unknown).
+        """
+        found, status = False, 0
 
         def ready(driver: WebDriver) -> bool:
-            nonlocal found
-            state, found = driver.execute_script(_PROBE, selector)
-            return found or (state == "complete" and page_problem(driver.page_source) is not None)
+            nonlocal found, status
+            state, found, status = driver.execute_script(_PROBE, selector)
+            if found or state != "complete":
+                return found
+            return page_problem(driver.page_source, status) is not None
 
         with suppress(TimeoutException):
             WebDriverWait(self.driver, self.options.timeout, poll_frequency=0.1).until(ready)
-        return self.driver.page_source, found
+        return self.driver.page_source, found, status
 
     def _answer_cookie_banner(self) -> None:
         """Click the banner's accept or refuse button (by id) until one has been clicked."""
@@ -272,7 +298,10 @@ def _crawl(
             return
         if results.total is not None:
             total = min(query.max_offers, results.total)
-        fresh = [card for card in results.cards if card.id not in seen]
+        fresh = list({card.id: card for card in results.cards if card.id not in seen}.values())
+        if not fresh:  # the pagination goes round in circles: stop rather than loop
+            progress(report.done, total, f"Results page {page}: no new offer, stopping")
+            return
         seen.update(card.id for card in fresh)
         known = {offer.id for offer in database.get_offers([card.id for card in fresh])}
         progress(report.done, total, f"Results page {page}: {len(results.cards)} offers")
@@ -285,7 +314,7 @@ def _crawl(
                 continue
             try:
                 offer = parse_offer_page(loader.load(card.url, OFFER_SELECTOR), card.url, card)
-            except (OfferPageError, SiteUnavailableError) as exc:
+            except (OfferPageError, PageNotFoundError, SiteUnavailableError) as exc:
                 report.failed.append(str(exc))
                 progress(report.done, total, f"Skipped: {card.title}")
                 continue
@@ -311,6 +340,10 @@ def scrape(
     Offers already in the database are not fetched again but count towards the maximum, so
     running an interrupted search again resumes it. The run is recorded (kind ``"scrape"``)
     with status ``done``, ``failed`` (an error) or ``interrupted`` (e.g. Ctrl+C).
+
+    The search ends on the last results page, or on a page that brings no offer not seen
+    already in this run. Offer pages that cannot be read (no offer, page not found, still
+    failing after retries) are skipped, each with its reason in ``report.failed``.
 
     Args:
         query: What to search.
@@ -364,7 +397,8 @@ def fetch_offer(
 
     Raises:
         OfferPageError: The page holds no job offer.
-        ScrapeError: Captcha, block, or the page keeps failing.
+        ScrapeError: Captcha, block, the page does not exist (:class:`PageNotFoundError`) or
+            keeps failing.
     """
     options = options or ScrapeOptions()
     with _browser(driver, options) as browser:
