@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from jobmatch.facts.entities import entities
 from jobmatch.facts.fields import TITLE_WORDS
 from jobmatch.facts.skills import is_known_skill
-from jobmatch.text import detect_language, fold_accents
+from jobmatch.text import detect_language, fold_accents, model_view
 
 _MONTHS = (
     r"(?:jan\w*|feb\w*|fev\w*|f[ée]v\w*|mar\w*|apr\w*|avr\w*|may|mai|jun\w*|juin|jul\w*"
@@ -147,8 +147,11 @@ def anonymise(text: str, language: str | None = None) -> Anonymised:
         language: "fr" or "en" for the name model; detected when ``None`` (default).
 
     Returns:
-        :class:`Anonymised` with the new text and a count per kind of item removed.
+        :class:`Anonymised` with the new text and a count per kind of item removed. Like every
+        model input, a text over :data:`~jobmatch.config.MAX_MODEL_CHARS` characters is read
+        (and returned) up to there only (:func:`~jobmatch.text.model_view`).
     """
+    text = model_view(text)
     language = language or detect_language(text)
     removed: Counter[str] = Counter()
     names, owner = _people(text, language)

@@ -8,7 +8,7 @@ from jobmatch.facts import fields
 from jobmatch.facts.entities import entities
 from jobmatch.facts.skills import SkillMode, extract_skills, is_known_skill
 from jobmatch.offers import Offer
-from jobmatch.text import detect_language, tokenize
+from jobmatch.text import detect_language, model_view, tokenize
 
 
 @dataclass(frozen=True)
@@ -67,8 +67,11 @@ def extract_facts(
             MiniLM: slightly more precise, seconds per CV on a small CPU).
 
     Returns:
-        The :class:`Facts`; the same text always gives the same facts.
+        The :class:`Facts` of the text's first :data:`~jobmatch.config.MAX_MODEL_CHARS`
+        characters (:func:`~jobmatch.text.model_view`); the same text always gives the same
+        facts.
     """
+    text = model_view(text)
     language = language or detect_language(text)
     hard, soft = extract_skills(text, language, skill_mode)
     titles = fields.job_titles(text)
