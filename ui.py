@@ -18,6 +18,7 @@ from jobmatch.demo import demo_cv_paths, demo_offers
 from jobmatch.documents import ExtractedDocument, extract_document
 from jobmatch.embeddings import Embedder, load_embedder
 from jobmatch.errors import JobmatchError
+from jobmatch.i18n import LANGUAGE_NAMES, LANGUAGES, _, set_language
 from jobmatch.imports import import_offers
 from jobmatch.llm import LLM, SMOLLM2, LLMError, load_llm
 from jobmatch.matching.ranking import StageProgress
@@ -26,6 +27,9 @@ from jobmatch.offers import Offer, offer_warnings
 from jobmatch.pipeline import RankRun, load_rank_run, rank_documents
 from jobmatch.storage import Database
 from jobmatch.understanding.runs import StageRun, record_stage
+
+#: Session-state key of the interface language (``"fr"`` or ``"en"``).
+LANGUAGE_KEY = "language"
 
 #: Session-state key of the latest ranking run, shared by the matching and reranking pages.
 RANK_RUN_KEY = "matching.run"
@@ -38,6 +42,28 @@ def plain(text: str) -> str:
     """``text`` with every Markdown character escaped, for widgets that render Markdown
     (headers, captions): scraped and uploaded text is shown as typed, never as markup."""
     return _MARKDOWN_SPECIALS.sub(r"\\\1", text)
+
+
+def use_language() -> str:
+    """Apply this session's interface language (the switch's, else ``?lang=`` in the URL,
+    else the default: French) to everything this script run writes; every page calls it
+    first."""
+    chosen = st.session_state.get(LANGUAGE_KEY) or st.query_params.get("lang", "")
+    return set_language(chosen)
+
+
+def language_switch() -> None:
+    """The language picker, in the sidebar (called by the router before any page)."""
+    if not st.session_state.get(LANGUAGE_KEY):
+        st.session_state[LANGUAGE_KEY] = use_language()
+    st.sidebar.segmented_control(
+        _("Language"),
+        LANGUAGES,
+        format_func=LANGUAGE_NAMES.get,
+        key=LANGUAGE_KEY,
+        selection_mode="single",
+    )
+    use_language()
 
 
 @st.cache_resource(show_spinner="Loading model…")

@@ -12,6 +12,8 @@ import pytest
 from sqlalchemy import create_engine, make_url, text
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+# Tests read the English wording unless they choose French (the app's default, tested too).
+os.environ.setdefault("JOBMATCH_LANGUAGE", "en")
 
 from jobmatch.config import Settings
 from jobmatch.embeddings import Embedder, load_embedder
