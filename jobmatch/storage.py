@@ -323,8 +323,27 @@ def _owner_is_gone(owner: str) -> bool:
     return _process_owner(int(pid)) != owner
 
 
+def _v4_sign_in_failures(conn: Connection) -> None:
+    """Version 4: failed recruitment sign-ins counted per bucket (an account from one source,
+    or one source), for the sign-in backoff."""
+    schema = MetaData()
+    Table(
+        "sign_in_failures",
+        schema,
+        Column("bucket", Text, primary_key=True),
+        Column("failures", Integer, nullable=False),
+        Column("last_failure_at", UTCDateTime, nullable=False, index=True),
+    )
+    schema.create_all(conn)
+
+
 #: Ordered migrations; ``MIGRATIONS[i]`` upgrades a database to version ``i + 1``.
-MIGRATIONS: tuple[Migration, ...] = (_v1_create_tables, _v2_recruitment, _v3_run_owner)
+MIGRATIONS: tuple[Migration, ...] = (
+    _v1_create_tables,
+    _v2_recruitment,
+    _v3_run_owner,
+    _v4_sign_in_failures,
+)
 
 # --- Current schema (what the queries use) ----------------------------------------------------
 

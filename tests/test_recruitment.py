@@ -124,18 +124,6 @@ def test_sessions_expire_and_sign_out_revokes(db: Database) -> None:
     assert accounts.current_user(db, token) is None
 
 
-def test_repeated_failures_lock_the_account_for_a_while(db: Database) -> None:
-    _recruiter(db)
-    now = datetime.now(UTC)
-    for _ in range(accounts.MAX_FAILED_LOGINS):
-        with pytest.raises(SignInError, match="Wrong"):
-            accounts.sign_in(db, "boss@acme.example", "guess", now=now)
-    with pytest.raises(SignInError, match="Too many"):
-        accounts.sign_in(db, "boss@acme.example", PASSWORD, now=now)
-    later = now + accounts.LOCK_DURATION + timedelta(seconds=1)
-    assert accounts.sign_in(db, "boss@acme.example", PASSWORD, now=later)
-
-
 def test_password_is_rehashed_when_parameters_change(
     db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -272,7 +260,7 @@ def test_answers_are_kept_and_the_deadline_is_enforced(
     again = attempts.start_attempt(db, alice, test.id, now=start + timedelta(minutes=5))
     assert again.deadline == first.deadline == start + timedelta(minutes=test.time_limit_minutes)
     mcq = next(q for q in test.questions if q.spec.kind == "mcq")
-    attempts.save_answer(db, alice, test.id, mcq.id, "9", now=start)
+    attempts.save_answer(db, alice, test.id, mcq.id, "", now=start)
     attempts.save_answer(db, alice, test.id, mcq.id, str(mcq.spec.answer_index), now=start)
     reloaded = attempts.get_candidate_test(db, alice, test.id)  # a reload: nothing lost
     assert reloaded.answers == {mcq.id: str(mcq.spec.answer_index)}

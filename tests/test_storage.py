@@ -75,7 +75,7 @@ def sqlite_path(tmp_path: Path) -> Path:
 
 
 def test_open_creates_schema_at_latest_version(db: Database) -> None:
-    assert db.schema_version == len(storage.MIGRATIONS) == 3
+    assert db.schema_version == len(storage.MIGRATIONS) == 4
     tables = set(inspect(db.engine).get_table_names())
     assert {"schema_version", "offers", "cvs", "runs", "scores"} <= tables
 
@@ -165,12 +165,12 @@ def test_upgrades_a_version_0_database_made_by_hand(db_url: str) -> None:
     engine.dispose()
 
     with Database(db_url) as db:
-        assert db.schema_version == 3
+        assert db.schema_version == 4
         db.upsert_offers([_offer(1)])
         assert db.count_offers() == 1
         with db.engine.connect() as conn:
             assert conn.scalar(text("SELECT name FROM legacy")) == "kept"
-    assert _versions(db_url) == [1, 2, 3]
+    assert _versions(db_url) == [1, 2, 3, 4]
 
 
 def test_upgrades_an_older_version_with_an_appended_migration(
@@ -180,16 +180,16 @@ def test_upgrades_an_older_version_with_an_appended_migration(
         db.upsert_offers([_offer(1)])
 
     def fail_if_rerun(conn: Connection) -> None:
-        raise AssertionError("versions 1 to 3 must not run again")
+        raise AssertionError("versions 1 to 4 must not run again")
 
-    monkeypatch.setattr(storage, "MIGRATIONS", (*[fail_if_rerun] * 3, _add_notes_table))
+    monkeypatch.setattr(storage, "MIGRATIONS", (*[fail_if_rerun] * 4, _add_notes_table))
     with Database(db_url) as db:
-        assert db.schema_version == 4
+        assert db.schema_version == 5
         assert [offer.id for offer in db.get_offers()] == ["o1"]
         inspector = inspect(db.engine)
         assert "notes" in inspector.get_table_names()
         assert "salary" in {column["name"] for column in inspector.get_columns("offers")}
-    assert _versions(db_url) == [1, 2, 3, 4]
+    assert _versions(db_url) == [1, 2, 3, 4, 5]
 
 
 def test_reopening_at_latest_version_does_nothing(
@@ -197,11 +197,11 @@ def test_reopening_at_latest_version_does_nothing(
 ) -> None:
     Database(db_url).close()
     calls: list[int] = []
-    monkeypatch.setattr(storage, "MIGRATIONS", (lambda conn: calls.append(1),) * 3)
+    monkeypatch.setattr(storage, "MIGRATIONS", (lambda conn: calls.append(1),) * 4)
     with Database(db_url) as db:
-        assert db.schema_version == 3
+        assert db.schema_version == 4
     assert calls == []
-    assert _versions(db_url) == [1, 2, 3]
+    assert _versions(db_url) == [1, 2, 3, 4]
 
 
 def test_failed_migration_rolls_back_entirely(db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -216,7 +216,7 @@ def test_failed_migration_rolls_back_entirely(db_url: str, monkeypatch: pytest.M
         Database(db_url)
     monkeypatch.undo()
     with Database(db_url) as db:
-        assert db.schema_version == 3
+        assert db.schema_version == 4
         inspector = inspect(db.engine)
         assert "notes" not in inspector.get_table_names()
         assert "salary" not in {column["name"] for column in inspector.get_columns("offers")}
@@ -621,4 +621,4 @@ def test_concurrent_first_opening_migrates_once(db_url: str) -> None:
         database.close()
     assert errors == []
     assert len(opened) == 4
-    assert _versions(db_url) == [1, 2, 3]
+    assert _versions(db_url) == [1, 2, 3, 4]

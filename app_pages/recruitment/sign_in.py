@@ -16,7 +16,11 @@ from jobmatch.recruitment import accounts
 
 
 def _signed_in(email: str, password: str) -> None:
-    st.session_state[TOKEN_KEY] = accounts.sign_in(database(), email, password)
+    # Failed tries are throttled per client address: None when browsing from this machine
+    # (and not a string under AppTest).
+    address = st.context.ip_address
+    source = address if isinstance(address, str) else accounts.LOCAL_SOURCE
+    st.session_state[TOKEN_KEY] = accounts.sign_in(database(), email, password, source=source)
     st.rerun()
 
 

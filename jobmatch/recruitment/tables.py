@@ -1,4 +1,5 @@
-"""The recruitment tables as the queries use them (created by migration v2 in storage.py)."""
+"""The recruitment tables as the queries use them (created by migrations v2 and v4 in
+storage.py)."""
 
 from __future__ import annotations
 
@@ -41,6 +42,13 @@ users = Table(
     Column("failed_logins", Integer, nullable=False),
     Column("locked_until", UTCDateTime),
     Column("created_at", UTCDateTime, nullable=False),
+)
+sign_in_failures = Table(
+    "sign_in_failures",
+    metadata,
+    Column("bucket", Text, primary_key=True),
+    Column("failures", Integer, nullable=False),
+    Column("last_failure_at", UTCDateTime, nullable=False, index=True),
 )
 user_sessions = Table(
     "user_sessions",
