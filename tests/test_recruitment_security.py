@@ -42,6 +42,7 @@ from jobmatch.recruitment.errors import (
 )
 from jobmatch.recruitment.grading import MALFORMED, grade_mcq
 from jobmatch.storage import Database
+from tests.hostile.corpus import HOSTILE_EMAILS, MALFORMED_ANSWERS, WEAK_PASSWORDS
 
 BOSS = "boss@acme.example"
 CV = "cv_ingenieure_ia.txt"
@@ -156,15 +157,7 @@ def test_a_source_failing_on_many_accounts_waits_even_after_a_success(db: Databa
 # --- E-mails and passwords --------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "email, message",
-    [
-        ("a@b", "should have a period"),
-        ("x@y.example<script>", "invalid characters"),
-        ("no-at-sign.example", "@-sign"),
-        ("", "valid e-mail"),
-    ],
-)
+@pytest.mark.parametrize("email, message", HOSTILE_EMAILS)
 def test_invalid_e_mails_are_refused(db: Database, email: str, message: str) -> None:
     before = _snapshot(db)
     with pytest.raises(RecruitmentError, match="Enter a valid e-mail address") as refused:
@@ -183,19 +176,7 @@ def test_e_mails_are_stored_normalised(db: Database) -> None:
         accounts.sign_up_candidate(db, "élodie.dupont@EXEMPLE.fr", "Twin", PASSWORD)
 
 
-@pytest.mark.parametrize(
-    "password, message",
-    [
-        (" " * 10, "blank"),
-        ("\t \n" * 4, "blank"),
-        ("short", "at least 10"),
-        ("   abc    ", "at least 10"),
-        ("password123", "most common"),
-        ("MotDePasse", "most common"),
-        ("azertyuiop", "most common"),
-        ("123456789012", "most common"),
-    ],
-)
+@pytest.mark.parametrize("password, message", WEAK_PASSWORDS)
 def test_blank_short_and_common_passwords_are_refused(
     db: Database, password: str, message: str
 ) -> None:
@@ -447,9 +428,6 @@ def test_an_unknown_offer_and_another_organisations_get_the_same_answer(
 
 # --- Grading survives any stored answer -------------------------------------------------------
 
-# What an older version stored for a multiple-choice answer, or anything written to the table.
-MALFORMED_VALUES = ["²", "9", "-1", "1.0", "[0]", '{"a": ', "٣", "None"]
-
 
 def test_a_malformed_multiple_choice_answer_is_refused_when_saved(
     db: Database, world: dict
@@ -458,7 +436,7 @@ def test_a_malformed_multiple_choice_answer_is_refused_when_saved(
     attempts.start_attempt(db, world["alice"], test.id)
     mcq = next(q for q in test.questions if q.spec.kind == "mcq")
     before = _snapshot(db)
-    for value in MALFORMED_VALUES:
+    for value in MALFORMED_ANSWERS:
         with pytest.raises(MalformedAnswer, match="Choose one of the question's choices"):
             attempts.save_answer(db, world["alice"], test.id, mcq.id, value)
     assert _snapshot(db) == before
@@ -499,7 +477,7 @@ def test_stored_malformed_answers_score_0_and_are_flagged_never_raise(
     assert mcqs
     for candidate, start in ((alice, datetime.now(UTC)), (bob, datetime(2020, 1, 1, tzinfo=UTC))):
         attempts.start_attempt(db, candidate, test.id, now=start)
-        values = {q.id: MALFORMED_VALUES[n % len(MALFORMED_VALUES)] for n, q in enumerate(mcqs)}
+        values = {q.id: MALFORMED_ANSWERS[n % len(MALFORMED_ANSWERS)] for n, q in enumerate(mcqs)}
         _store_answers(db, _attempt_id(db, candidate.id, test.id), values)
     shown = attempts.get_candidate_test(db, alice, test.id)
     assert shown.answers == {}  # shown unanswered, not a broken page

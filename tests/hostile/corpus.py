@@ -1,8 +1,10 @@
 """The hostile-input corpus: files an attacker or an unlucky user would give the app.
 
 Generated, never committed: ``python -m tests.hostile.corpus OUT`` writes every file into
-``OUT``; the tests call :func:`generate` on a temporary folder. Each case is documented in
-``docs/security.md`` with what the app must answer.
+``OUT``; the tests call :func:`generate` on a temporary folder. The hostile values of the
+accounts and of grading are constants here, used by ``tests/test_recruitment_security.py``;
+the scraper's hostile pages are fixtures of ``tests/test_scraping.py``. Each case is
+documented in ``docs/security.md`` with what the app must answer.
 """
 
 from __future__ import annotations
@@ -28,6 +30,29 @@ _FORMULAS = (
     "-2+3+cmd|' /C calc'!A0",
     "\t=1+1",
 )
+
+
+#: E-mails the accounts refuse, with a word of the refusal (tests/test_recruitment_security.py).
+HOSTILE_EMAILS = (
+    ("a@b", "should have a period"),
+    ("x@y.example<script>", "invalid characters"),
+    ("no-at-sign.example", "@-sign"),
+    ("", "valid e-mail"),
+)
+#: Passwords the accounts refuse, with a word of the refusal.
+WEAK_PASSWORDS = (
+    (" " * 10, "blank"),
+    ("\t \n" * 4, "blank"),
+    ("short", "at least 10"),
+    ("   abc    ", "at least 10"),
+    ("password123", "most common"),
+    ("MotDePasse", "most common"),
+    ("azertyuiop", "most common"),
+    ("123456789012", "most common"),
+)
+#: Multiple-choice answers an older version or a hand-edited table could hold: refused when
+#: saved, scored 0 and flagged when graded.
+MALFORMED_ANSWERS = ("²", "9", "-1", "1.0", "[0]", '{"a": ', "٣", "None")
 
 
 def _words(count: int, seed: int) -> str:
