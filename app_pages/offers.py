@@ -8,26 +8,54 @@ import streamlit as st
 from jobmatch.artifacts import csv_text
 from jobmatch.config import Settings
 from jobmatch.errors import JobmatchError
+from jobmatch.i18n import N_, _, ngettext, number
 from jobmatch.imports import FORMATS, import_offers, offer_from_paste
-from jobmatch.offers import offer_warnings
+from jobmatch.offers import (
+    PUBLISHED_WINDOWS,
+    offer_source,
+    offer_warnings,
+    published_on,
+    source_label,
+    with_source,
+)
 from jobmatch.scraping.hellowork import BASE_URL, SearchQuery
 from jobmatch.scraping.scraper import ScrapeOptions, ScrapeReport, scrape
 from jobmatch.storage import Database
+from ui import offer_filters, use_language
 
 CONTRACTS = ["CDI", "CDD", "Stage", "Alternance", "Intérim", "Freelance", "Indépendant"]
-SINCE_LABELS = {
-    "all": "Any time",
-    "24h": "Last 24 hours",
-    "3d": "Last 3 days",
-    "week": "Last week",
-    "month": "Last month",
-}
 FORMAT_LABELS = {
-    "auto": "Recognise it",
-    "offers": "Offers columns (id, title, company, location, description…)",
-    "france-travail": "France Travail API records",
+    "auto": N_("Recognise it"),
+    "offers": N_("Offers columns (id, title, company, location, description…)"),
+    "france-travail": N_("France Travail API records"),
 }
-TABLE_COLUMNS = ["title", "company", "location", "contract", "published_at", "salary", "url"]
+#: The stored offers' table, left to right (the title stays pinned).
+TABLE_COLUMNS = [
+    "title",
+    "company",
+    "location",
+    "contract",
+    "published",
+    "source",
+    "salary",
+    "url",
+]
+
+
+def report_line(report: ScrapeReport) -> str:
+    """What a scrape did, in one line."""
+    stored = ngettext("{count} new offer stored", "{count} new offers stored", report.stored)
+    rest = _("already stored: {known} · failed: {failed} · results pages: {pages} · {seconds} s")
+    return (
+        stored.format(count=report.stored)
+        + " · "
+        + rest.format(
+            known=report.known,
+            failed=len(report.failed),
+            pages=report.pages,
+            seconds=number(report.seconds),
+        )
+    )
 
 
 def run_scrape(query: SearchQuery, options: ScrapeOptions, settings: Settings) -> None:
@@ -36,13 +64,14 @@ def run_scrape(query: SearchQuery, options: ScrapeOptions, settings: Settings) -
     error = ""
     with (
         Database.from_settings(settings) as database,
-        st.status("Scraping HelloWork…", expanded=True) as status,
+        st.status(_("Scraping HelloWork…"), expanded=True) as status,
     ):
-        bar = st.progress(0.0, text="Starting the browser…")
+        bar = st.progress(0.0, text=_("Starting the browser…"))
         line = st.empty()
 
         def progress(done: int, total: int, message: str) -> None:
-            bar.progress(min(done / max(total, 1), 1.0), text=f"{done} / {total} offers")
+            text = _("{done} / {total} offers").format(done=done, total=total)
+            bar.progress(min(done / max(total, 1), 1.0), text=text)
             line.text(message)  # scraped titles: plain text only
 
         try:
@@ -50,13 +79,13 @@ def run_scrape(query: SearchQuery, options: ScrapeOptions, settings: Settings) -
         except JobmatchError as exc:
             error = str(exc)
         if report is None:
-            status.update(label="Scraping stopped", state="error")
+            status.update(label=_("Scraping stopped"), state="error")
         else:
-            status.update(label=report.summary(), state="complete", expanded=False)
+            status.update(label=report_line(report), state="complete", expanded=False)
     if error:
         st.error(error)
     if report is not None:
-        st.success(report.summary())
+        st.success(report_line(report))
         for failure in report.failed:
             st.text(failure)
 
@@ -64,30 +93,38 @@ def run_scrape(query: SearchQuery, options: ScrapeOptions, settings: Settings) -
 def scrape_tab(settings: Settings) -> None:
     """The search form; submitting it runs the scraper."""
     st.caption(
-        "A headless Chromium reads HelloWork's results and offer pages, politely (one request "
-        "at a time, with a pause). Each offer is stored as soon as it is read: stopping the run "
-        "loses nothing, and the same search run again resumes where it stopped."
+        _(
+            "A headless Chromium reads HelloWork's results and offer pages, politely (one "
+            "request at a time, with a pause). Each offer is stored as soon as it is read: "
+            "stopping the run loses nothing, and the same search run again resumes where it "
+            "stopped."
+        )
     )
     with st.form("scrape"):
-        keywords = st.text_input("Keywords", placeholder="data analyst", key="scrape.keywords")
-        location = st.text_input("Location", placeholder="Lyon", key="scrape.location")
-        contracts = st.multiselect("Contract types (none: all)", CONTRACTS, key="scrape.contracts")
-        since = st.selectbox(
-            "Published", list(SINCE_LABELS), format_func=SINCE_LABELS.get, key="scrape.since"
+        keywords = st.text_input(_("Keywords"), placeholder="data analyst", key="scrape.keywords")
+        location = st.text_input(_("Location"), placeholder="Lyon", key="scrape.location")
+        contracts = st.multiselect(
+            _("Contract types (none: all)"), CONTRACTS, key="scrape.contracts"
         )
-        max_offers = st.number_input("Maximum offers", 1, 1000, 30, key="scrape.max")
-        with st.expander("Advanced"):
-            base_url = st.text_input("Site URL", BASE_URL, key="scrape.base_url")
+        since = st.selectbox(
+            _("Published"),
+            list(PUBLISHED_WINDOWS),
+            format_func=lambda window: _(PUBLISHED_WINDOWS[window][0]),
+            key="scrape.since",
+        )
+        max_offers = st.number_input(_("Maximum offers"), 1, 1000, 30, key="scrape.max")
+        with st.expander(_("Advanced")):
+            base_url = st.text_input(_("Site URL"), BASE_URL, key="scrape.base_url")
             min_interval = st.number_input(
-                "Seconds between requests",
+                _("Seconds between requests"),
                 0.0,
                 60.0,
                 ScrapeOptions.min_interval,
                 step=0.5,
                 key="scrape.min_interval",
             )
-            accept = st.checkbox("Accept the site's cookies (default: refuse them)")
-        submitted = st.form_submit_button("Scrape", type="primary")
+            accept = st.checkbox(_("Accept the site's cookies (default: refuse them)"))
+        submitted = st.form_submit_button(_("Scrape"), type="primary", icon=":material/search:")
     if not submitted:
         return
     try:
@@ -108,24 +145,39 @@ def scrape_tab(settings: Settings) -> None:
 def import_tab(settings: Settings) -> None:
     """Upload an offers file or France Travail records; they are added to the stored offers."""
     upload = st.file_uploader(
-        "Offers file (CSV, JSONL or JSON)", type=["csv", "jsonl", "json"], key="import.file"
+        _("Offers file (CSV, JSONL or JSON)"), type=["csv", "jsonl", "json"], key="import.file"
     )
     file_format = st.selectbox(
-        "Format", FORMATS, format_func=FORMAT_LABELS.get, key="import.format"
+        _("Format"),
+        FORMATS,
+        format_func=lambda name: _(FORMAT_LABELS[name]),
+        key="import.format",
     )
-    if not st.button("Import", disabled=upload is None, key="import.run") or upload is None:
+    clicked = st.button(
+        _("Import"), disabled=upload is None, key="import.run", icon=":material/upload:"
+    )
+    if not clicked or upload is None:
         return
     if upload.size > settings.max_upload_bytes:
-        st.error(f"The file is larger than {settings.max_upload_bytes // 1_000_000} MB.")
+        st.error(
+            _("The file is larger than {size} MB.").format(
+                size=settings.max_upload_bytes // 1_000_000
+            )
+        )
         return
     try:
         offers = import_offers(upload.getvalue(), upload.name, file_format)
     except JobmatchError as exc:
         st.error(str(exc))
         return
+    offers = with_source(offers, upload.name)
     with Database.from_settings(settings) as database:
         database.upsert_offers(offers, source=upload.name)
-    st.success(f"Imported {len(offers)} offers.")
+    st.success(
+        ngettext("Imported {count} offer.", "Imported {count} offers.", len(offers)).format(
+            count=len(offers)
+        )
+    )
     for warning in offer_warnings(offers):
         st.warning(warning)
 
@@ -133,57 +185,90 @@ def import_tab(settings: Settings) -> None:
 def paste_tab(settings: Settings) -> None:
     """Paste one offer's text or URL; it is added to the stored offers."""
     text = st.text_area(
-        "Offer text or URL",
+        _("Offer text or URL"),
         height=200,
         key="paste.text",
-        help="A URL is opened in a headless Chromium (HelloWork, or any page with a JSON-LD "
-        "JobPosting). Text may have lines such as 'Entreprise : …', 'Lieu : …', 'Contrat : …'.",
+        help=_(
+            "A URL is opened in a headless Chromium (HelloWork, or any page with a JSON-LD "
+            "JobPosting). Text may have lines such as 'Entreprise : …', 'Lieu : …', "
+            "'Contrat : …'."
+        ),
     )
-    if not st.button("Add offer", key="paste.add"):
+    if not st.button(_("Add offer"), key="paste.add", icon=":material/add:"):
         return
     try:
-        with st.spinner("Reading the offer…"):
+        with st.spinner(_("Reading the offer…")):
             offer = offer_from_paste(text)
     except JobmatchError as exc:
         st.error(str(exc))
         return
     with Database.from_settings(settings) as database:
         database.upsert_offers([offer], source="paste")
-    st.success("Offer added.")
+    st.success(_("Offer added."))
     st.text(f"{offer.title} — {offer.company}" if offer.company else offer.title)
 
 
+def column_labels() -> dict[str, st.column_config.Column]:
+    """The stored offers' columns as people read them (the title pinned)."""
+    return {
+        "title": st.column_config.TextColumn(_("Title"), pinned=True),
+        "company": st.column_config.TextColumn(_("Company")),
+        "location": st.column_config.TextColumn(_("Place")),
+        "contract": st.column_config.TextColumn(_("Contract")),
+        "published": st.column_config.TextColumn(_("Published")),
+        "source": st.column_config.TextColumn(_("Source")),
+        "salary": st.column_config.TextColumn(_("Salary")),
+        "url": st.column_config.LinkColumn(_("Link")),
+    }
+
+
 def stored_offers(settings: Settings) -> None:
-    """The stored offers as a table, and their CSV download."""
+    """The stored offers, filtered by source and publication date, and their CSV download."""
     with Database.from_settings(settings) as database:
         offers = database.get_offers()
-    st.subheader("Stored offers")
+    st.subheader(_("Stored offers"))
     if not offers:
-        st.caption("No offers stored yet.")
+        st.caption(_("No offers stored yet."))
         return
-    frame = pd.DataFrame([offer.to_record() for offer in offers])
-    shown = frame.reindex(columns=TABLE_COLUMNS, fill_value="")
+    shown = offer_filters(offers, "stored")
+    st.caption(
+        ngettext(
+            "{shown} of {total} offer · every page can use them under Stored offers",
+            "{shown} of {total} offers · every page can use them under Stored offers",
+            len(offers),
+        ).format(shown=len(shown), total=len(offers))
+    )
+    frame = pd.DataFrame([offer.to_record() for offer in shown])
+    table = frame.reindex(columns=TABLE_COLUMNS, fill_value="")
+    dates = [published_on(offer) for offer in shown]
+    table["published"] = [date.isoformat() if date else "" for date in dates]  # sorts as text
+    table["source"] = [source_label(offer_source(offer)) for offer in shown]
     # Only web links become clickable: scraped URLs are not trusted.
-    shown["url"] = shown["url"].where(shown["url"].str.match(r"https?://"), "")
-    st.caption(f"{len(frame)} offers")
+    table["url"] = table["url"].where(table["url"].str.match(r"https?://"), "")
     st.dataframe(
-        shown,
+        table,
         hide_index=True,
-        column_config={"url": st.column_config.LinkColumn("Link")},
+        column_config=column_labels(),
+        placeholder="—",
     )
     st.download_button(
-        "Download offers (CSV)",
+        _("Download offers (CSV)"),
         data=csv_text(frame).encode("utf-8"),
         file_name="offers.csv",
         mime="text/csv",
+        icon=":material/download:",
+        disabled=frame.empty,
     )
 
 
 def offers_page() -> None:
     """Page body."""
-    st.title("Offers")
+    use_language()
+    st.title(_("Offers"))
     settings = Settings()
-    scrape_col, import_col, paste_col = st.tabs(["Scrape HelloWork", "Import a file", "Paste"])
+    scrape_col, import_col, paste_col = st.tabs(
+        [_("Scrape HelloWork"), _("Import a file"), _("Paste")]
+    )
     with scrape_col:
         scrape_tab(settings)
     with import_col:

@@ -16,10 +16,12 @@ from typing import Any
 from selenium.webdriver.chrome.webdriver import WebDriver
 
 from jobmatch.errors import JobmatchError
+from jobmatch.i18n import _
 from jobmatch.offers import (
     Offer,
     OffersFileError,
     dedupe_ids,
+    no_offers,
     offer_from_record,
     parse_offers,
     read_records,
@@ -152,20 +154,23 @@ def import_offers(data: bytes, filename: str, file_format: str = "auto") -> list
     """
     if file_format not in FORMATS:
         raise OfferImportError(
-            f"Unknown import format {file_format!r}: use one of {', '.join(FORMATS)}."
+            _("Unknown import format {name}: use one of {formats}.").format(
+                name=repr(file_format), formats=", ".join(FORMATS)
+            )
         )
     if file_format != "offers":
         records = read_records(data, Path(filename))
         if not records:
-            raise OffersFileError(f"{Path(filename).name}: no offers in the file.")
+            raise OffersFileError(no_offers(Path(filename).name))
         france_travail = [is_france_travail(record) for record in records]
         if all(france_travail):
             return dedupe_ids(offer_from_france_travail(record) for record in records)
         if file_format == "france-travail":
             line = france_travail.index(False) + 1
             raise OffersFileError(
-                f"{Path(filename).name}, record {line}: not a France Travail offer (no "
-                "'intitule' field)."
+                _(
+                    "{name}, record {record}: not a France Travail offer (no 'intitule' field)."
+                ).format(name=Path(filename).name, record=line)
             )
     return parse_offers(data, filename)
 
@@ -192,7 +197,7 @@ def offer_from_text(text: str) -> Offer:
     """
     text = text.strip()
     if not text:
-        raise OfferImportError("Nothing to import: paste an offer's text or its URL.")
+        raise OfferImportError(_("Nothing to import: paste an offer's text or its URL."))
     if _JSON_LD.search(text):
         return parse_offer_page(text, source="paste")
     if _HTML.search(text):

@@ -7,13 +7,15 @@ import hashlib
 import io
 import json
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import asdict, dataclass, field, replace
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 from jobmatch.config import MAX_MODEL_CHARS, MAX_OFFERS_FILE_BYTES
 from jobmatch.errors import JobmatchError
+from jobmatch.i18n import N_, _, ngettext, number
 from jobmatch.text import model_view
 
 #: Columns of the offers-file contract; ``id`` and ``description`` are the ones that matter most.
@@ -93,15 +95,19 @@ def offer_from_record(record: dict[str, Any]) -> Offer:
 
 
 #: Message for JSON nested deeper than Python's parser goes (an offer is a flat record).
-TOO_DEEP = "JSON nested too deeply to be an offers file (an offer is one flat object)."
+TOO_DEEP = N_("JSON nested too deeply to be an offers file (an offer is one flat object).")
 
 
 def check_offers_size(name: str, size: int) -> None:
     """Refuse an offers file over :data:`~jobmatch.config.MAX_OFFERS_FILE_BYTES`."""
     if size > MAX_OFFERS_FILE_BYTES:
         raise OffersFileError(
-            f"{name} is {size / 1e6:,.0f} MB; offers files are limited to "
-            f"{MAX_OFFERS_FILE_BYTES / 1e6:,.0f} MB (JOBMATCH_MAX_OFFERS_MB). Split it."
+            _(
+                "{name} is {size} MB; offers files are limited to {limit} MB "
+                "(JOBMATCH_MAX_OFFERS_MB). Split it."
+            ).format(
+                name=name, size=number(size / 1e6, 0), limit=number(MAX_OFFERS_FILE_BYTES / 1e6, 0)
+            )
         )
 
 
@@ -122,20 +128,28 @@ def read_records(raw: bytes, path: Path) -> list[dict[str, Any]]:
     suffix = path.suffix.lower()
     if suffix in {".jsonl", ".ndjson"}:
         records = []
-        for number, line in enumerate(text.split("\n"), start=1):
+        for line_number, line in enumerate(text.split("\n"), start=1):
             if not line.strip():
                 continue
             try:
                 item = json.loads(line)
             except json.JSONDecodeError as exc:
                 raise OffersFileError(
-                    f"{path.name}, line {number}: not valid JSON ({exc.msg})."
+                    _("{name}, line {line}: not valid JSON ({error}).").format(
+                        name=path.name, line=line_number, error=exc.msg
+                    )
                 ) from exc
             except RecursionError as exc:
-                raise OffersFileError(f"{path.name}, line {number}: {TOO_DEEP}") from exc
+                raise OffersFileError(
+                    _("{name}, line {line}: {problem}").format(
+                        name=path.name, line=line_number, problem=_(TOO_DEEP)
+                    )
+                ) from exc
             if not isinstance(item, dict):
                 raise OffersFileError(
-                    f"{path.name}, line {number}: expected a JSON object per line."
+                    _("{name}, line {line}: expected a JSON object per line.").format(
+                        name=path.name, line=line_number
+                    )
                 )
             records.append(item)
         return records
@@ -143,15 +157,23 @@ def read_records(raw: bytes, path: Path) -> list[dict[str, Any]]:
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
-            raise OffersFileError(f"{path.name}: not valid JSON ({exc.msg}).") from exc
+            raise OffersFileError(
+                _("{name}: not valid JSON ({error}).").format(name=path.name, error=exc.msg)
+            ) from exc
         except RecursionError as exc:
-            raise OffersFileError(f"{path.name}: {TOO_DEEP}") from exc
+            raise OffersFileError(
+                _("{name}: {problem}").format(name=path.name, problem=_(TOO_DEEP))
+            ) from exc
         if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
-            raise OffersFileError(f"{path.name}: expected a JSON list of objects.")
+            raise OffersFileError(
+                _("{name}: expected a JSON list of objects.").format(name=path.name)
+            )
         return data
     if suffix in {".csv", ".tsv"}:
         return read_csv_records(text, path.name, "\t" if suffix == ".tsv" else None)
-    raise OffersFileError(f"{path.name}: unsupported offers file type; use .csv, .jsonl or .json.")
+    raise OffersFileError(
+        _("{name}: unsupported offers file type; use .csv, .jsonl or .json.").format(name=path.name)
+    )
 
 
 #: Delimiters a CSV offers file may use; the header line decides which.
@@ -189,14 +211,18 @@ def read_csv_records(text: str, name: str, delimiter: str | None = None) -> list
             if any(cell.strip() for cell in row):
                 if len(row) != len(columns):
                     raise OffersFileError(
-                        f"{name}, line {start}: {len(row)} fields where the header has "
-                        f"{len(columns)} (a quote not closed or a stray delimiter?)."
+                        _(
+                            "{name}, line {line}: {fields} fields where the header has "
+                            "{columns} (a quote not closed or a stray delimiter?)."
+                        ).format(name=name, line=start, fields=len(row), columns=len(columns))
                     )
                 records.append(dict(zip(columns, row, strict=True)))
             start = reader.line_num + 1
     except csv.Error as exc:
         raise OffersFileError(
-            f"{name}, line {start}: not valid CSV ({exc}; is a quote opened there not closed?)."
+            _(
+                "{name}, line {line}: not valid CSV ({error}; is a quote opened there not closed?)."
+            ).format(name=name, line=start, error=exc)
         ) from exc
     return records
 
@@ -217,7 +243,7 @@ def load_offers(
     """
     path = Path(path)
     if not path.is_file():
-        raise OffersFileError(f"Offers file not found: {path}")
+        raise OffersFileError(_("Offers file not found: {path}").format(path=path))
     check_offers_size(path.name, path.stat().st_size)
     return (parse or parse_offers)(path.read_bytes(), path.name)
 
@@ -240,20 +266,28 @@ def parse_offers(data: bytes, filename: str) -> list[Offer]:
     path = Path(filename)
     records = read_records(data, path)
     if not records:
-        raise OffersFileError(f"{path.name}: no offers in the file.")
+        raise OffersFileError(no_offers(path.name))
     columns = {key for record in records for key in record}
     if "description" not in columns:
-        found = ", ".join(sorted(map(str, columns))) or "none"
+        found = ", ".join(sorted(map(str, columns))) or _("none")
         raise OffersFileError(
-            f"{path.name}: no 'description' column; expected columns "
-            f"{', '.join(OFFER_COLUMNS[:5])} (found: {found})."
+            _(
+                "{name}: no 'description' column; expected columns {expected} (found: {found})."
+            ).format(name=path.name, expected=", ".join(OFFER_COLUMNS[:5]), found=found)
         )
     return dedupe_ids(offer_from_record(record) for record in records)
 
 
+def no_offers(name: str) -> str:
+    """The message for a file without a single offer."""
+    return _("{name}: no offers in the file.").format(name=name)
+
+
 def _some_ids(offers: Sequence[Offer]) -> str:
     shown = ", ".join(offer.id for offer in offers[:3])
-    return shown + (f" and {len(offers) - 3} more" if len(offers) > 3 else "")
+    if len(offers) <= 3:
+        return shown
+    return _("{ids} and {count} more").format(ids=shown, count=len(offers) - 3)
 
 
 def offer_warnings(offers: Sequence[Offer]) -> list[str]:
@@ -264,17 +298,107 @@ def offer_warnings(offers: Sequence[Offer]) -> list[str]:
     empty = [offer for offer in offers if not offer.description.strip()]
     if empty:
         warnings.append(
-            f"{len(empty)} offer(s) without a description ({_some_ids(empty)}): only their "
-            "titles can match; an offer without a word scores 0."
+            ngettext(
+                "{count} offer without a description ({ids}): only its title can match; an "
+                "offer without a word scores 0.",
+                "{count} offers without a description ({ids}): only their titles can match; an "
+                "offer without a word scores 0.",
+                len(empty),
+            ).format(count=len(empty), ids=_some_ids(empty))
         )
     long = [offer for offer in offers if len(offer.description) > MAX_MODEL_CHARS]
     if long:
         warnings.append(
-            f"{len(long)} offer description(s) over {MAX_MODEL_CHARS:,} characters "
-            f"({_some_ids(long)}): the models read the first {MAX_MODEL_CHARS:,} (the whole "
-            "text is kept)."
+            ngettext(
+                "{count} offer description over {limit} characters ({ids}): the models read "
+                "the first {limit} (the whole text is kept).",
+                "{count} offer descriptions over {limit} characters ({ids}): the models read "
+                "the first {limit} (the whole text is kept).",
+                len(long),
+            ).format(count=len(long), limit=number(MAX_MODEL_CHARS, 0), ids=_some_ids(long))
         )
     return warnings
+
+
+#: Where an offer came from, in ``extra["source"]``: set by the scraper, the paste reader and
+#: the France Travail import; :func:`with_source` sets it for files and the demo offers.
+SOURCE_FIELD = "source"
+#: The demo offers' source.
+DEMO_SOURCE = "demo"
+#: Sources named for people; any other source is a file name, shown as it is.
+SOURCE_LABELS = {
+    "hellowork": "HelloWork",
+    "france-travail": "France Travail",
+    "paste": N_("Pasted"),
+    DEMO_SOURCE: N_("Demo offers"),
+    "": N_("Other"),
+}
+#: Publication windows (the scraper's ``since`` values): their label and length in days.
+PUBLISHED_WINDOWS: dict[str, tuple[str, int | None]] = {
+    "all": (N_("Any time"), None),
+    "24h": (N_("Last 24 hours"), 1),
+    "3d": (N_("Last 3 days"), 3),
+    "week": (N_("Last week"), 7),
+    "month": (N_("Last month"), 31),
+}
+#: Extra fields that hold a publication date (scraped and France Travail offers; demo offers).
+_DATE_FIELDS = ("published_at", "published")
+
+
+def offer_source(offer: Offer) -> str:
+    """Where the offer came from (see :data:`SOURCE_FIELD`); empty when unknown."""
+    return offer.extra.get(SOURCE_FIELD, "")
+
+
+def source_label(source: str) -> str:
+    """A source as people name it, in the current language (a file name as it is)."""
+    label = SOURCE_LABELS.get(source)
+    return source if label is None else _(label)
+
+
+def with_source(offers: Iterable[Offer], source: str) -> list[Offer]:
+    """The offers with ``source`` as their :func:`offer_source` where they have none."""
+    return [
+        offer
+        if offer_source(offer)
+        else replace(offer, extra={**offer.extra, SOURCE_FIELD: source})
+        for offer in offers
+    ]
+
+
+def published_on(offer: Offer) -> date | None:
+    """The offer's publication date (an ISO date or date-time in its extra fields), or
+    ``None`` when it has none that can be read."""
+    for name in _DATE_FIELDS:
+        try:
+            return date.fromisoformat(offer.extra.get(name, "")[:10])
+        except ValueError:
+            continue
+    return None
+
+
+def filter_offers(
+    offers: Sequence[Offer],
+    sources: Collection[str] = (),
+    since: str = "all",
+    today: date | None = None,
+) -> list[Offer]:
+    """The offers from one of ``sources`` published within the window ``since``.
+
+    Args:
+        offers: Offers, kept in their order.
+        sources: Accepted :func:`offer_source` values; empty keeps every source.
+        since: A :data:`PUBLISHED_WINDOWS` key; offers without a date pass ``"all"`` only.
+        today: The end of the window. Default: today.
+    """
+    days = PUBLISHED_WINDOWS[since][1]
+    first = date.min if days is None else (today or date.today()) - timedelta(days=days)
+    return [
+        offer
+        for offer in offers
+        if (not sources or offer_source(offer) in sources)
+        and (days is None or (published_on(offer) or date.min) >= first)
+    ]
 
 
 def unique_labels(labels: Iterable[str]) -> list[str]:

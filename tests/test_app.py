@@ -92,10 +92,10 @@ def test_convert_cv_page_extracts_and_saves_a_demo_cv(workspace):
     app = page("convert_cv.py").run()
     app.selectbox[0].select("cv_gestion_locative.pdf").run()
     assert not app.exception
-    text = app.text_area[0].value
-    assert "gestion locative" in text.lower()
+    assert any("gestion locative" in text.value.lower() for text in app.text)  # readable text
     assert app.success[0].value.startswith("Converted cv_gestion_locative.pdf")
     assert len(list((workspace / "cvs").glob("*.txt"))) == 1
+    assert app.dataframe[0].value["CV"].tolist() == ["cv_gestion_locative.pdf"]
 
 
 def test_compare_page_puts_the_matching_cv_ahead_on_ai_offers(workspace):
@@ -106,7 +106,7 @@ def test_compare_page_puts_the_matching_cv_ahead_on_ai_offers(workspace):
     table = app.dataframe[0].value
     assert len(table) == 40
     ai = table[table["title"].str.contains("IA|Machine Learning|Data Scientist", regex=True)]
-    gap = ai["gap (first − second)"]
+    gap = ai["score_gap"]
     assert (gap > 0).mean() >= 0.8  # the AI CV beats the property-management CV on AI offers
     terms = app.dataframe[1].value
     assert len(terms) > 0
@@ -118,7 +118,8 @@ def test_runs_page_lists_a_run_and_its_artifact(workspace):
     app = page("runs.py").run()
     assert not app.exception
     history = app.dataframe[0].value
-    assert history["status"].tolist() == ["done"]
+    assert history["Status"].tolist() == ["Done"]
+    assert history["Run"].str.fullmatch(r"Ranking · \d+ \S+ \d\d:\d\d · 40 offers · .+").all()
     assert app.get("download_button")[0].proto.label == "Download matches.csv"
 
 
@@ -130,10 +131,21 @@ def test_reranking_page_shows_what_the_cross_encoder_changed_in_a_recorded_run(w
 
     app = page("reranking.py").run()  # a new session: the run is read back from disk
     assert not app.exception
-    assert [m.label for m in app.metric][:2] == ["Offers reread", "Offers that moved"]
+    assert "does not use the cross-encoder" in app.info[0].value  # the bundled model's weight: 0
+    assert [m.label for m in app.metric] == [
+        "Offers read by the cross-encoder",
+        "Offers it would place differently",
+        "Largest difference",
+    ]
     assert app.metric[0].value == "10"
-    assert len(app.get("plotly_chart")) == 3  # scatter, rank changes, distributions
-    stages = app.dataframe[0].value
+    order = app.dataframe[0].value
+    assert len(order) == 10 and order["final_place"].tolist() == list(range(1, 11))
+    assert sorted(order["cross_place"]) == list(range(1, 11))
+    moved = int(app.metric[1].value)
+    assert moved == (order["place_gap"] != 0).sum()
+    # scatter and distributions, plus the moves when the cross-encoder's order differs
+    assert len(app.get("plotly_chart")) == (3 if moved else 2)
+    stages = app.dataframe[1].value
     assert set(stages["stage"]) == {"storage", "first stage", "reranking"}
 
     runs = page("runs.py").run()
@@ -157,12 +169,17 @@ def test_validation_page_evaluates_the_demo_labels(workspace):
     app.button[0].click().run()
     assert not app.exception
     metrics = app.dataframe[0].value
-    assert {"TF-IDF", "first stage", "cross-encoder", "final"} <= set(metrics.columns)
+    assert {"tfidf", "first_stage", "cross_encoder", "final"} <= set(metrics.columns)
+    assert metrics.set_index("metric").loc["roc_auc", "measure"] == "ROC AUC"
     auc = metrics.set_index("metric").loc["roc_auc", "final"]
-    assert float(auc.split()[0]) > 0.7  # demo labels: the matcher separates them well
+    assert float(auc.split()[0]) > 70  # demo labels: the matcher separates them well
     assert len(app.get("plotly_chart")) == 4
     labels = [b.proto.label for b in app.get("download_button")]
-    assert labels == ["Download report.md", "Download metrics.csv", "Download scores.csv"]
+    assert labels == [
+        "Download the report (Markdown)",
+        "Download the metrics (CSV)",
+        "Download the scores (CSV)",
+    ]
     database = Database(f"sqlite:///{workspace / 'jobmatch.sqlite3'}")
     assert database.list_runs(kind="evaluate")[0].status == "done"
     database.close()
@@ -170,7 +187,7 @@ def test_validation_page_evaluates_the_demo_labels(workspace):
 
 def test_validation_page_explains_a_bad_upload(workspace):
     app = page("validation.py").run()
-    app.radio[0].set_value("Upload pairs").run()
+    app.radio[0].set_value("upload").run()
     assert not app.exception
     assert app.button[0].disabled
 

@@ -8,7 +8,7 @@ import test_app
 from test_llm import scripted_server
 
 from jobmatch.storage import Database
-from ui import NO_LLM, OTHER_LLM
+from ui import NO_LLM, OTHER_LLM, plain
 
 page = test_app.page
 workspace = test_app.workspace  # the same empty-data-folder fixture
@@ -39,9 +39,9 @@ def test_rewrite_page_summarises_offers_with_a_local_llm_server(workspace):
         app.button[0].click().run()
     assert not app.exception and len(server.requests) == 2
     table = app.dataframe[0].value
-    assert table["title"].tolist()[:1] == ["Data Scientist (H/F)"] and len(table) == 2
-    assert set(table["source"]) == {"llm"}
-    assert table["profile"].iloc[0].startswith("Un profil data avec Python")
+    assert table["Title"].tolist()[:1] == ["Data Scientist (H/F)"] and len(table) == 2
+    assert set(table["Wording"]) == {"written by the local model"}
+    assert table["Profile sought"].iloc[0].startswith("Un profil data avec Python")
     (run,) = finished_runs(workspace, "rewrite")
     artifact = workspace / "runs" / run.id / "offer_summaries.jsonl"
     assert len(artifact.read_text(encoding="utf-8").splitlines()) == 2
@@ -80,8 +80,9 @@ def test_explanations_page_explains_the_top_k_matches(workspace):
     lines = (workspace / "runs" / run.id / "explanations.jsonl").read_text().splitlines()
     explanations = [json.loads(line) for line in lines]
     assert [e["rank"] for e in explanations] == [1, 2]
-    shown = [element.value for element in app.text]
-    assert all(e["paragraph"] in shown for e in explanations)
+    shown = "\n".join(element.value for element in app.markdown)
+    assert all(plain(e["paragraph"]) in shown for e in explanations)
+    assert shown.count(":gray-badge[:material/article: standard wording]") == 2
     assert len(app.dataframe) == 2, "one requirements table per offer"
     assert "Download the explanations (JSONL)" in [
         b.proto.label for b in app.get("download_button")

@@ -158,3 +158,36 @@ def test_exports_neutralise_formula_cells(tmp_path):
     assert back["note"].tolist()[2] == "'\tx"
     assert back["score"].tolist() == [-3.0, 1.5, 2.0]
     assert csv_text(frame) == path.read_text(encoding="utf-8")
+
+
+def test_offers_are_filtered_by_source_and_publication_date():
+    from datetime import date
+
+    from jobmatch.i18n import language
+    from jobmatch.offers import (
+        Offer,
+        filter_offers,
+        published_on,
+        source_label,
+        with_source,
+    )
+
+    scraped = Offer("1", "A", extra={"source": "hellowork", "published_at": "2026-12-03T09:00:00Z"})
+    demo = Offer("2", "B", extra={"published": "2026-11-10"})
+    undated = Offer("3", "C", extra={"published_at": "yesterday"})
+    offers = [scraped, *with_source([demo, undated], "demo")]
+    assert [o.extra["source"] for o in offers] == ["hellowork", "demo", "demo"]  # kept, then set
+    assert published_on(scraped) == date(2026, 12, 3) and published_on(undated) is None
+    today = date(2026, 12, 4)
+    assert filter_offers(offers, today=today) == offers
+    assert [o.id for o in filter_offers(offers, {"demo"}, today=today)] == ["2", "3"]
+    assert [o.id for o in filter_offers(offers, (), "week", today)] == ["1"]  # undated: out
+    assert [o.id for o in filter_offers(offers, (), "month", today)] == ["1", "2"]
+    with language("fr"):
+        assert [source_label(s) for s in ("hellowork", "demo", "paste", "", "o.csv")] == [
+            "HelloWork",
+            "Offres de démonstration",
+            "Collées",
+            "Autre",
+            "o.csv",
+        ]

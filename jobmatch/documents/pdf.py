@@ -31,6 +31,7 @@ from pdfplumber.utils.text import extract_words
 from jobmatch.documents.errors import CorruptDocument, DocumentTooLarge, EncryptedDocument
 from jobmatch.documents.layout import Word, rows_to_text, words_to_text
 from jobmatch.documents.model import RawDocument
+from jobmatch.i18n import N_, _, ngettext
 
 #: Text in a smaller font (points) is treated as hidden.
 TINY_FONT_PT = 4.0
@@ -181,11 +182,11 @@ class _HiddenTest:
         centre, or white paper; text on an image counts as visible.
         """
         if char["size"] < TINY_FONT_PT:
-            return "tiny font"
+            return N_("tiny font")
         x, y = _centre(char)
         x0, top, x1, bottom = self.bbox
         if not (x0 <= x <= x1 and top <= y <= bottom):
-            return "outside the page"
+            return N_("outside the page")
         rgb = self._suspect_colour(char)
         if rgb is None:
             return None
@@ -193,7 +194,7 @@ class _HiddenTest:
         background = max(under, key=lambda fill: fill.order).rgb if under else _WHITE
         if background is None or _contrast(rgb, background) >= MIN_CONTRAST:
             return None
-        return "same colour as background"
+        return N_("same colour as background")
 
 
 def _dedupe(chars: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -315,17 +316,20 @@ def _pdf_errors(name: str) -> Iterator[None]:
         cause = exc.args[0] if exc.args else exc
         if isinstance(cause, PDFPasswordIncorrect | PDFEncryptionError):
             raise EncryptedDocument(
-                f"'{name}' is password-protected. Remove the password (for example by "
-                "printing it to a new PDF) and upload it again."
+                _(
+                    "'{name}' is password-protected. Remove the password (for example by "
+                    "printing it to a new PDF) and upload it again."
+                ).format(name=name)
             ) from exc
-        raise CorruptDocument(
-            f"'{name}' is damaged or incomplete and cannot be read as a PDF ({cause})."
-        ) from exc
+        raise CorruptDocument(_damaged(name, str(cause))) from exc
     except Exception as exc:  # pdfminer raises many unrelated types on broken files
-        raise CorruptDocument(
-            f"'{name}' is damaged or incomplete and cannot be read as a PDF "
-            f"({type(exc).__name__}: {exc})."
-        ) from exc
+        raise CorruptDocument(_damaged(name, f"{type(exc).__name__}: {exc}")) from exc
+
+
+def _damaged(name: str, cause: str) -> str:
+    return _("'{name}' is damaged or incomplete and cannot be read as a PDF ({cause}).").format(
+        name=name, cause=cause
+    )
 
 
 def _declared_page_count(pdf: Any) -> int | None:
@@ -337,13 +341,18 @@ def _declared_page_count(pdf: Any) -> int | None:
 
 
 def _hidden_warning(reasons: Counter[str], pages: list[int]) -> str:
-    detail = ", ".join(f"{reason}: {count}" for reason, count in reasons.most_common())
-    where = ", ".join(str(number) for number in pages)
-    return (
-        f"Hidden text removed ({sum(reasons.values())} characters on page(s) {where}; "
-        f"{detail}). Invisible text is a known trick to game CV filters; it is not used for "
-        "matching."
+    detail = ", ".join(
+        _("{label}: {value}").format(label=_(reason), value=count)
+        for reason, count in reasons.most_common()
     )
+    where = ", ".join(str(page) for page in pages)
+    return ngettext(
+        "Hidden text removed ({count} characters on page {pages}; {detail}). Invisible text is "
+        "a known trick to game CV filters; it is not used for matching.",
+        "Hidden text removed ({count} characters on pages {pages}; {detail}). Invisible text is "
+        "a known trick to game CV filters; it is not used for matching.",
+        len(pages),
+    ).format(count=sum(reasons.values()), pages=where, detail=detail)
 
 
 def read_pdf(data: bytes, name: str, max_pages: int) -> RawDocument:
@@ -361,7 +370,9 @@ def read_pdf(data: bytes, name: str, max_pages: int) -> RawDocument:
         EncryptedDocument, CorruptDocument, DocumentTooLarge.
     """
     too_long = DocumentTooLarge(
-        f"'{name}' has more than {max_pages} pages; upload a shorter document."
+        _("'{name}' has more than {count} pages; upload a shorter document.").format(
+            name=name, count=max_pages
+        )
     )
     with _pdf_errors(name):
         pdf = pdfplumber.open(io.BytesIO(data))
@@ -376,7 +387,9 @@ def read_pdf(data: bytes, name: str, max_pages: int) -> RawDocument:
             raise too_long
         if not count:
             raise CorruptDocument(
-                f"'{name}' has no readable page: its page tree is empty or broken."
+                _("'{name}' has no readable page: its page tree is empty or broken.").format(
+                    name=name
+                )
             )
         pages: list[_PageText] = []
         for page in pdf.pages:
@@ -392,8 +405,10 @@ def read_pdf(data: bytes, name: str, max_pages: int) -> RawDocument:
     for number, page in enumerate(pages, 1):
         if page.visible_chars < MIN_TEXT_CHARS and page.has_images:
             warnings.append(
-                f"Page {number} holds images but almost no text: it may be scanned. Run OCR "
-                "(for example ocrmypdf) on the file to include its text."
+                _(
+                    "Page {number} holds images but almost no text: it may be scanned. Run OCR "
+                    "(for example ocrmypdf) on the file to include its text."
+                ).format(number=number)
             )
     return RawDocument(
         pages=tuple(page.text for page in pages),

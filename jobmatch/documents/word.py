@@ -19,6 +19,7 @@ from docx.text.run import Run
 
 from jobmatch.documents.errors import CorruptDocument, DocumentTooLarge, UnsupportedDocument
 from jobmatch.documents.model import RawDocument
+from jobmatch.i18n import _
 
 #: Largest total uncompressed size of a .docx archive, in bytes (guards against zip bombs).
 MAX_DOCX_UNCOMPRESSED_BYTES = 200_000_000
@@ -85,7 +86,7 @@ def _header_footer_lines(document: Any) -> tuple[list[str], list[str]]:
         for story, lines in ((section.header, headers), (section.footer, footers)):
             if story.is_linked_to_previous:
                 continue
-            for visible, _ in _blocks(story.part.element, story.part):
+            for visible, _hidden in _blocks(story.part.element, story.part):
                 if visible.strip() and visible not in lines:
                     lines.append(visible)
     return headers, footers
@@ -108,15 +109,20 @@ def read_docx(data: bytes, name: str) -> RawDocument:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             entries = archive.infolist()
     except zipfile.BadZipFile as exc:
-        raise CorruptDocument(f"'{name}' is damaged or incomplete and cannot be read.") from exc
+        raise CorruptDocument(
+            _("'{name}' is damaged or incomplete and cannot be read.").format(name=name)
+        ) from exc
     if "word/document.xml" not in {entry.filename for entry in entries}:
         raise UnsupportedDocument(
-            f"'{name}' is a ZIP archive, not a Word document. Upload a PDF, DOCX or TXT file."
+            _(
+                "'{name}' is a ZIP archive, not a Word document. Upload a PDF, DOCX or TXT file."
+            ).format(name=name)
         )
     if sum(entry.file_size for entry in entries) > MAX_DOCX_UNCOMPRESSED_BYTES:
         raise DocumentTooLarge(
-            f"'{name}' expands to more than {MAX_DOCX_UNCOMPRESSED_BYTES // 1_000_000} MB when "
-            "unpacked; it cannot be read."
+            _("'{name}' expands to more than {size} MB when unpacked; it cannot be read.").format(
+                name=name, size=MAX_DOCX_UNCOMPRESSED_BYTES // 1_000_000
+            )
         )
     try:
         document = docx.Document(io.BytesIO(data))
@@ -125,13 +131,18 @@ def read_docx(data: bytes, name: str) -> RawDocument:
     except (OpcError, KeyError, ValueError, zipfile.BadZipFile, SyntaxError) as exc:
         # lxml's XMLSyntaxError derives from SyntaxError.
         raise CorruptDocument(
-            f"'{name}' is damaged and cannot be read as a Word document ({exc})."
+            _("'{name}' is damaged and cannot be read as a Word document ({error}).").format(
+                name=name, error=exc
+            )
         ) from exc
     text = "\n".join([*headers, *(visible for visible, _ in lines), *footers])
     hidden = "\n".join(hidden for _, hidden in lines if hidden)
     warnings = ()
     if hidden.strip():
         warnings = (
-            "Hidden text removed (text formatted as hidden in Word); it is not used for matching.",
+            _(
+                "Hidden text removed (text formatted as hidden in Word); it is not used for "
+                "matching."
+            ),
         )
     return RawDocument(pages=(text,), hidden_text=hidden, warnings=warnings)

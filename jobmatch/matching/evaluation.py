@@ -26,6 +26,9 @@ from jobmatch.config import Settings
 from jobmatch.documents import extract_document, safe_filename
 from jobmatch.embeddings import Embedder, EmbeddingCache
 from jobmatch.errors import JobmatchError
+from jobmatch.i18n import N_, _, ngettext
+from jobmatch.i18n import number as localised
+from jobmatch.insights import count_tick_step
 from jobmatch.matching.calibration import BANDS
 from jobmatch.matching.ranking import FirstStageRanker
 from jobmatch.matching.reranking import Reranker, rerank_matches
@@ -40,6 +43,57 @@ SYSTEMS: dict[str, str] = {
     "cross_encoder": "cross-encoder",
     "final": "final",
 }
+#: Each system as people read it, and what it is (translated when shown).
+SYSTEM_LABELS: dict[str, tuple[str, str]] = {
+    "tfidf": (N_("Shared words (TF-IDF)"), N_("The baseline: words the CV and the offer share.")),
+    "bi_encoder": (
+        N_("Bi-encoder"),
+        N_("Closeness in meaning of the CV and the offer, each read on its own."),
+    ),
+    "first_stage": (
+        N_("First stage"),
+        N_("The learned model over every signal: the final score unless reranked."),
+    ),
+    "cross_encoder": (
+        N_("Cross-encoder"),
+        N_("The model that reads the CV and the offer together."),
+    ),
+    "final": (N_("Final score"), N_("The score the app sorts offers by.")),
+}
+#: Each metric as people read it, and what it measures (translated when shown).
+METRIC_LABELS: dict[str, tuple[str, str]] = {
+    "precision": (
+        N_("Precision"),
+        N_("Of the pairs scored at or above the threshold, the share that are matches."),
+    ),
+    "recall": (N_("Recall"), N_("Of the matches, the share scored at or above the threshold.")),
+    "f1": (N_("F1"), N_("Precision and recall at the threshold, combined (harmonic mean).")),
+    "best_threshold": (
+        N_("Best threshold"),
+        N_("The threshold (0–100) that gives the best F1 on these labels."),
+    ),
+    "best_precision": (N_("Precision at the best threshold"), N_("Precision, at that threshold.")),
+    "best_recall": (N_("Recall at the best threshold"), N_("Recall, at that threshold.")),
+    "best_f1": (N_("Best F1"), N_("F1, at that threshold.")),
+    "average_precision": (
+        N_("Average precision"),
+        N_("How high the matches come when pairs are sorted by the score (1: all first)."),
+    ),
+    "roc_auc": (
+        N_("ROC AUC"),
+        N_("The chance that a match scores above a non-match (0.5: a coin toss; 1: always)."),
+    ),
+    "ndcg@10": (
+        N_("nDCG@10"),
+        N_("How good each CV's first ten offers are, better matches counting more (1: ideal)."),
+    ),
+    "map": (N_("MAP"), N_("Average precision per CV, averaged over the CVs.")),
+    "pearson": (N_("Pearson correlation"), N_("Linear correlation of the score with the label.")),
+    "spearman": (N_("Spearman correlation"), N_("Rank correlation of the score with the label.")),
+}
+#: How the app writes the metrics that are no share of 0–1: (scale, decimals, unit); the
+#: others are whole percentages.
+METRIC_FORMATS = {"best_threshold": (1, 0, ""), "pearson": (1, 2, ""), "spearman": (1, 2, "")}
 #: Metrics in report order.
 METRICS = (
     "precision",
@@ -436,7 +490,20 @@ def evaluate_set(
     )
 
 
-def _cell(row: pd.Series) -> str:
+def _wide(metrics: pd.DataFrame, cell: Callable[[str, pd.Series], str]) -> pd.DataFrame:
+    """One row per metric (column ``metric``, report order), one column per system id, each
+    cell ``cell(metric, row of value, low, high)``."""
+    systems = [s for s in SYSTEMS if s in set(metrics["system"])]
+    table = metrics.set_index(["metric", "system"])
+    rows = [
+        {"metric": metric, **{s: cell(metric, table.loc[(metric, s)]) for s in systems}}
+        for metric in METRICS
+        if metric in set(metrics["metric"])
+    ]
+    return pd.DataFrame(rows, columns=["metric", *systems])
+
+
+def _cell(metric: str, row: pd.Series) -> str:
     if not np.isfinite(row["value"]):
         return "—"
     return f"{row['value']:.3f} [{row['low']:.3f}, {row['high']:.3f}]"
@@ -444,14 +511,40 @@ def _cell(row: pd.Series) -> str:
 
 def metrics_wide(metrics: pd.DataFrame) -> pd.DataFrame:
     """One row per metric, one column per system (report names), cells ``value [low, high]``."""
-    systems = [s for s in SYSTEMS if s in set(metrics["system"])]
-    table = metrics.set_index(["metric", "system"])
-    rows = [
-        {"metric": metric, **{SYSTEMS[s]: _cell(table.loc[(metric, s)]) for s in systems}}
-        for metric in METRICS
-        if metric in set(metrics["metric"])
-    ]
-    return pd.DataFrame(rows, columns=["metric", *(SYSTEMS[s] for s in systems)])
+    return _wide(metrics, _cell).rename(columns=SYSTEMS)
+
+
+def metrics_for_people(metrics: pd.DataFrame) -> pd.DataFrame:
+    """:func:`metrics_wide` for the app: columns ``metric`` (the id), ``measure`` (its name in
+    the current language), then one per system id, cells ``value [low–high]`` written the
+    language's way: shares as whole percentages ("93 % [88–97]"), the best threshold as a
+    score, correlations with two decimals; "—" where undefined."""
+
+    def cell(metric: str, row: pd.Series) -> str:
+        if not np.isfinite(row["value"]):
+            return "—"
+        scale, digits, unit = METRIC_FORMATS.get(metric, (100, 0, " %"))
+        value, low, high = (localised(scale * row[end], digits) for end in ("value", "low", "high"))
+        return f"{value}{unit} [{low}–{high}]"
+
+    wide = _wide(metrics, cell)
+    wide.insert(1, "measure", [_(METRIC_LABELS[m][0]) for m in wide["metric"]])
+    return wide
+
+
+def set_summary(result: SetResult) -> str:
+    """One line on a scored set in the current language: its name, CVs, offers, pairs and
+    matches."""
+    labelled, scored = result.labelled, result.scored
+    return _(
+        "{name}: {cvs} CVs, {offers} offers, {pairs} pairs judged, {matches} of them matches."
+    ).format(
+        name=labelled.name,
+        cvs=len(labelled.cvs),
+        offers=len(labelled.offers),
+        pairs=len(scored),
+        matches=int(scored["relevant"].sum()),
+    )
 
 
 def metrics_markdown(metrics: pd.DataFrame) -> str:
@@ -506,8 +599,9 @@ def report_markdown(results: Sequence[SetResult], threshold: float, top_k: int) 
 
 
 def figures(result: SetResult) -> dict[str, object]:
-    """Plotly figures of a set: ROC and precision-recall curves of every system, the final
-    score's reliability diagram and its distribution for matches and non-matches."""
+    """Plotly figures of a set, labelled in the current language: ROC and precision-recall
+    curves of every system, the final score's reliability diagram and its distribution for
+    matches and non-matches (a whole-number count axis)."""
     import plotly.graph_objects as go
     from sklearn.metrics import precision_recall_curve, roc_curve
 
@@ -516,16 +610,21 @@ def figures(result: SetResult) -> dict[str, object]:
     systems = [s for s in SYSTEMS if s in set(result.metrics["system"])]
     roc, pr = go.Figure(), go.Figure()
     for system in systems:
-        fpr, tpr, _ = roc_curve(relevant, scored[system])
-        roc.add_scatter(x=fpr, y=tpr, mode="lines", name=SYSTEMS[system])
-        precision, recall, _ = precision_recall_curve(relevant, scored[system])
-        pr.add_scatter(x=recall, y=precision, mode="lines", name=SYSTEMS[system])
-    roc.add_scatter(x=[0, 1], y=[0, 1], mode="lines", line={"dash": "dot"}, name="chance")
+        label = _(SYSTEM_LABELS[system][0])
+        fpr, tpr, _thresholds = roc_curve(relevant, scored[system])
+        roc.add_scatter(x=fpr, y=tpr, mode="lines", name=label)
+        precision, recall, _thresholds = precision_recall_curve(relevant, scored[system])
+        pr.add_scatter(x=recall, y=precision, mode="lines", name=label)
+    roc.add_scatter(x=[0, 1], y=[0, 1], mode="lines", line={"dash": "dot"}, name=_("chance"))
     roc.update_layout(
-        title=f"{name}: ROC", xaxis_title="false positive rate", yaxis_title="true positive rate"
+        title=_("{set}: ROC curve").format(set=name),
+        xaxis_title=_("Share of non-matches kept"),
+        yaxis_title=_("Share of matches kept"),
     )
     pr.update_layout(
-        title=f"{name}: precision-recall", xaxis_title="recall", yaxis_title="precision"
+        title=_("{set}: precision and recall").format(set=name),
+        xaxis_title=_("Recall"),
+        yaxis_title=_("Precision"),
     )
     table = result.reliability
     reliability = go.Figure()
@@ -533,28 +632,33 @@ def figures(result: SetResult) -> dict[str, object]:
         x=table["mean_score"],
         y=table["match_rate"],
         mode="lines+markers",
-        name="final score",
-        text=[f"{n} pairs" for n in table["pairs"]],
+        name=_("Final score"),
+        text=[ngettext("{count} pair", "{count} pairs", n).format(count=n) for n in table["pairs"]],
     )
     reliability.add_scatter(
-        x=[0, 100], y=[0, 100], mode="lines", line={"dash": "dot"}, name="perfect"
+        x=[0, 100], y=[0, 100], mode="lines", line={"dash": "dot"}, name=_("perfect")
     )
     reliability.update_layout(
-        title=f"{name}: reliability of the final score",
-        xaxis_title="mean final score (%)",
-        yaxis_title="observed match rate (%)",
+        title=_("{set}: reliability of the final score").format(set=name),
+        xaxis_title=_("Mean final score (%)"),
+        yaxis_title=_("Observed match rate (%)"),
     )
     spread = go.Figure()
-    for value, label in ((True, "matches"), (False, "non-matches")):
+    bins = np.arange(0, 105, 5)
+    largest = 0
+    for value, label in ((True, _("matches")), (False, _("non-matches"))):
+        scores = scored.loc[scored["relevant"] == value, "final"]
+        largest = max(largest, int(np.histogram(scores, bins)[0].max(initial=0)))
         spread.add_histogram(
-            x=scored.loc[scored["relevant"] == value, "final"],
-            name=label,
-            opacity=0.6,
-            xbins={"start": 0, "end": 100, "size": 5},
+            x=scores, name=label, opacity=0.6, xbins={"start": 0, "end": 100, "size": 5}
         )
     spread.update_layout(
-        title=f"{name}: final score distribution", barmode="overlay", xaxis_title="final score"
+        title=_("{set}: final score distribution").format(set=name),
+        barmode="overlay",
+        xaxis_title=_("Final score (%)"),
+        yaxis_title=_("Pairs"),
     )
+    spread.update_yaxes(rangemode="tozero", tickformat="d", dtick=count_tick_step(largest))
     return {"roc": roc, "pr": pr, "reliability": reliability, "distribution": spread}
 
 

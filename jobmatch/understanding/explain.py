@@ -1,11 +1,15 @@
 """Grounded match explanations: each requirement of the offer paired with the CV evidence
-that covers it, a verdict that follows the calibrated score band, tailoring advice, and an
-optional LLM paragraph checked against those facts."""
+that covers it, a verdict that follows the calibrated score band, a few tailoring tips, and
+an optional LLM paragraph checked against those facts.
+
+Verdicts, tips and the standard paragraph are written in the interface language
+(:func:`jobmatch.i18n.current_language`); skills are named as the offer writes them."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from itertools import chain
 
 import numpy as np
 import pandas as pd
@@ -13,7 +17,9 @@ from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
 from jobmatch.embeddings import Embedder, EmbeddingCache, embed_documents, mean_vector
 from jobmatch.facts import Facts, anonymise, extract_facts, offer_facts
-from jobmatch.facts.skills import extract_skills
+from jobmatch.facts.skills import extract_skills, gazetteer, is_soft_skill, normalise_skill
+from jobmatch.i18n import N_, _, current_language, number
+from jobmatch.insights import band_label
 from jobmatch.llm import LLM, LLMCache, TokenCallback, generate_structured
 from jobmatch.matching.calibration import band_of
 from jobmatch.offers import Offer
@@ -21,7 +27,7 @@ from jobmatch.text import fold_accents
 from jobmatch.understanding.grounding import check_generated, check_grounding, sentences
 from jobmatch.understanding.summary import lines
 
-PROMPT_VERSION = "explain-v1"
+PROMPT_VERSION = "explain-v2"
 #: Cosine similarity (bundled multilingual-e5) from which a CV passage covers a requirement
 #: sentence that names no skill, and from which it covers it in part (e5 puts unrelated
 #: sentences near 0.83, so only the top of the scale counts).
@@ -31,61 +37,43 @@ PARTIAL_SIMILARITY = 0.865
 LISTED_SKILLS = 8
 #: Requirement sentences kept per offer (besides its skills).
 MAX_REQUIREMENT_SENTENCES = 8
+#: Longest line (words) taken for a requirement outside a profile section: longer ones are
+#: paragraphs about the company or the process.
+MAX_REQUIREMENT_WORDS = 40
+#: Tips kept per offer, most important first.
+MAX_TIPS = 5
+#: How each requirement status reads (translated when shown).
+STATUS_LABELS = {
+    "covered": N_("Covered"),
+    "partial": N_("Partly covered"),
+    "missing": N_("Missing"),
+}
 _REQUIREMENT_HEADING = re.compile(
     r"(?i)(profil|profile|requirements?|qualifications?|compétences|competences|you have|"
-    r"vous avez|looking for|recherchons|attendu|must have|skills)"
+    r"vous avez|looking for|recherchons|attendu|must have|skills|about you|who you are|"
+    r"what you bring|vous apportez|qui êtes-vous)"
 )
 _REQUIREMENT_CUE = re.compile(
     r"(?i)\b(ma[iî]trise|exp[ée]rience|connaissance|dipl[oô]m|bac\s*\+|requis|souhait|"
     r"experience|knowledge of|proficien|degree|required|you have|familiar|fluent|courant)"
 )
-#: Verdict label and sentence per band and language (the band comes from ``final_score``).
-VERDICTS = {
-    "en": {
-        "strong": "Strong match",
-        "partial": "Partial match",
-        "weak": "Weak match",
-        "sentence": "{label} ({score:.0f}/100): the CV covers {covered} of {total} requirements.",
-    },
-    "fr": {
-        "strong": "Forte adéquation",
-        "partial": "Adéquation partielle",
-        "weak": "Faible adéquation",
-        "sentence": "{label} ({score:.0f}/100) : le CV couvre {covered} exigences sur {total}.",
-    },
-}
 #: Words that give a band away, so a paragraph cannot contradict the score's band.
 BAND_WORDS = {
     "strong": ("strong", "excellent", "forte", "fort", "excellente"),
     "partial": ("partial", "partielle", "partiel"),
     "weak": ("weak", "poor", "faible"),
 }
-ADVICE = {
-    "en": {
-        "missing": "Add {item} to your CV if you have it, with a concrete example: the offer "
-        "asks for it.",
-        "partial": "Make this requirement explicit: “{item}” (closest in your CV: “{quote}”).",
-    },
-    "fr": {
-        "missing": "Ajoutez {item} à votre CV si vous le maîtrisez, avec un exemple concret : "
-        "l'offre le demande.",
-        "partial": "Rendez cette exigence explicite : « {item} » (le plus proche dans votre CV : "
-        "« {quote} »).",
-    },
-}
-
-
 #: One worked example per language for the paragraph.
 PARAGRAPH_EXAMPLES = {
     "en": (
-        "Offer: Accountant\nVerdict: Partial match (42/100): the CV covers 3 of 6 "
-        "requirements.\nCovered: excel, sage\nMissing: consolidation, ifrs",
+        "Offer: Accountant\nVerdict: Partial match (42 %) — requirements covered: 3 of 6.\n"
+        "Covered: Excel, Sage\nMissing: consolidation, IFRS",
         '{"paragraph": "Partial match: the CV shows Excel and Sage. It does not show '
         'consolidation or IFRS, which the offer asks for."}',
     ),
     "fr": (
-        "Offer: Comptable\nVerdict: Adéquation partielle (42/100) : le CV couvre 3 exigences "
-        "sur 6.\nCovered: excel, sage\nMissing: consolidation, ifrs",
+        "Offer: Comptable\nVerdict: Adéquation partielle (42 %) — exigences couvertes : 3 sur "
+        "6.\nCovered: Excel, Sage\nMissing: consolidation, IFRS",
         '{"paragraph": "Adéquation partielle : le CV montre Excel et Sage. Il ne montre pas la '
         "consolidation ni les normes IFRS, que l'offre demande.\"}",
     ),
@@ -101,6 +89,8 @@ class RequirementMatch(BaseModel):
         status: ``"covered"``, ``"partial"`` or ``"missing"``.
         evidence: The CV passage quoted (``None`` when missing).
         similarity: Cosine similarity of that passage with the requirement.
+        label: The requirement as the offer writes it ("Intelligence artificielle" for the
+            skill ``artificial intelligence``). Default: ``requirement``.
     """
 
     requirement: str
@@ -108,6 +98,13 @@ class RequirementMatch(BaseModel):
     status: str
     evidence: str | None = None
     similarity: float | None = None
+    label: str = Field(default="", validate_default=True)
+
+    @field_validator("label")
+    @classmethod
+    def _as_written(cls, value: str, info: ValidationInfo) -> str:
+        """The requirement itself where no spelling is given (records written before)."""
+        return value or info.data.get("requirement", "")
 
 
 class Explanation(BaseModel):
@@ -117,13 +114,16 @@ class Explanation(BaseModel):
         offer_id, title, company: The offer.
         rank: The offer's rank for the CV.
         final_score: Calibrated 0–100 score.
-        band: Its band; ``verdict`` is the band's sentence in the offer's language.
-        language: The offer's language.
-        requirements: Each requirement with its evidence or marked missing.
+        band: Its band; ``verdict`` is the band's sentence.
+        language: The language of the verdict, the advice and the paragraph (the interface's
+            when explained, see :func:`reworded`).
+        requirements: Each requirement with its evidence or marked missing; skills first,
+            the offer's most mentioned first.
         missing_skills: Skills the offer asks for that the CV does not show.
-        advice: What to add or stress in the CV for this offer.
+        advice: At most :data:`MAX_TIPS` tips, most important first (see :func:`tips`).
         paragraph: A short text written from the facts above only.
-        paragraph_source: ``"llm"`` (generated, then checked) or ``"fallback"``.
+        paragraph_source: ``"llm"`` (generated, then checked) or ``"fallback"`` (the standard
+            wording, :func:`standard_paragraph`).
         flagged: Generated sentences removed by the grounding check, with the reason.
     """
 
@@ -158,8 +158,8 @@ class Paragraph(BaseModel):
 
 def requirement_sentences(description: str) -> list[str]:
     """Sentences of an offer that state requirements: the lines of its profile section, else
-    lines with a requirement cue ("maîtrise", "experience"…), at most
-    :data:`MAX_REQUIREMENT_SENTENCES`."""
+    lines of at most :data:`MAX_REQUIREMENT_WORDS` words with a requirement cue ("maîtrise",
+    "experience"…), at most :data:`MAX_REQUIREMENT_SENTENCES`."""
     found: list[str] = []
     inside = False
     for line in lines(description):
@@ -169,7 +169,11 @@ def requirement_sentences(description: str) -> list[str]:
         if inside:
             found.append(line)
     if not found:
-        found = [line for line in lines(description) if _REQUIREMENT_CUE.search(line)]
+        found = [
+            line
+            for line in lines(description)
+            if _REQUIREMENT_CUE.search(line) and len(line.split()) <= MAX_REQUIREMENT_WORDS
+        ]
     return found[:MAX_REQUIREMENT_SENTENCES]
 
 
@@ -187,6 +191,18 @@ def _vectors(
     return np.stack([mean_vector(matrix) for matrix in chunks])
 
 
+def skill_mentions(text: str) -> dict[str, list[str]]:
+    """Each skill the gazetteer finds in ``text`` (canonical name) → how the text writes it,
+    once per mention, in order (``{"artificial intelligence": ["IA", "intelligence
+    artificielle"]}``)."""
+    folded = fold_accents(text).replace("’", "'")
+    original = text if len(text) == len(folded) else folded  # offsets index the folded text
+    found: dict[str, list[str]] = {}
+    for term, start, end in gazetteer().extract(folded):
+        found.setdefault(normalise_skill(term), []).append(original[start:end])
+    return found
+
+
 def match_requirements(
     facts_of_offer: Facts,
     offer_sentences: Sequence[str],
@@ -194,6 +210,7 @@ def match_requirements(
     passages: Sequence[str],
     embedder: Embedder,
     cache: EmbeddingCache | None = None,
+    mentions: dict[str, list[str]] | None = None,
 ) -> list[RequirementMatch]:
     """Pair every requirement with its best CV passage.
 
@@ -210,16 +227,37 @@ def match_requirements(
         passages: The CV's passages (see :func:`cv_passages`).
         embedder: The bi-encoder for similarities.
         cache: Embedding cache. Default none.
+        mentions: How the offer writes each skill (:func:`skill_mentions` of its text).
+            Default none: skills in the facts' order, by canonical name.
 
     Returns:
-        Skills first, then sentences, in the offer's order.
+        Hard then soft skills, each those the requirement sentences name first, then the
+        offer's most mentioned, labelled as the offer first writes them; then the sentences
+        in the offer's order.
     """
-    skills = list(facts_of_offer.skills)
+    mentions = mentions or {}
+    named_in = {
+        sentence: [*chain(*extract_skills(sentence, facts_of_offer.language, "gazetteer"))]
+        for sentence in offer_sentences
+    }
+    required = {skill for named in named_in.values() for skill in named}
+
+    def by_importance(names: Sequence[str]) -> list[str]:
+        return sorted(names, key=lambda name: (name not in required, -len(mentions.get(name, ()))))
+
+    skills = [
+        *by_importance(facts_of_offer.hard_skills),
+        *by_importance(facts_of_offer.soft_skills),
+    ]
     queries = [*skills, *offer_sentences]
+    labels = [mentions.get(skill, [skill])[0] for skill in skills] + list(offer_sentences)
     if not passages:
         return [
             RequirementMatch(
-                requirement=q, kind="skill" if i < len(skills) else "sentence", status="missing"
+                requirement=q,
+                kind="skill" if i < len(skills) else "sentence",
+                status="missing",
+                label=labels[i],
             )
             for i, q in enumerate(queries)
         ]
@@ -236,8 +274,7 @@ def match_requirements(
             named = [requirement]
             status = "covered" if requirement in held else "missing"
         else:
-            hard, soft = extract_skills(requirement, facts_of_offer.language, "gazetteer")
-            named = [*hard, *soft]
+            named = named_in[requirement]
             if named:
                 count = sum(skill in held for skill in named)
                 status = "covered" if count == len(named) else "partial" if count else "missing"
@@ -260,42 +297,104 @@ def match_requirements(
                 status=status,
                 evidence=passages[best] if quoted else None,
                 similarity=round(float(row[best]), 3) if quoted else None,
+                label=labels[index],
             )
         )
     return matches
 
 
-def tailoring_advice(requirements: Sequence[RequirementMatch], language: str) -> list[str]:
-    """What to add (missing skills) or make explicit (partly covered sentences)."""
-    templates = ADVICE[language]
-    advice = [
-        templates["missing"].format(item=r.requirement)
-        for r in requirements
-        if r.kind == "skill" and r.status == "missing"
-    ]
-    advice += [
-        templates["partial"].format(item=r.requirement, quote=r.evidence)
-        for r in requirements
-        if r.status == "partial"
-    ]
-    return advice
-
-
-def _skill_lists(explanation: Explanation) -> tuple[str, str]:
-    """Covered and missing skills, each at most :data:`LISTED_SKILLS`, comma separated."""
-    covered = [
-        r.requirement
-        for r in explanation.requirements
-        if r.kind == "skill" and r.status == "covered"
-    ]
-    return tuple(  # type: ignore[return-value]
-        ", ".join(items[:LISTED_SKILLS]) + ("…" if len(items) > LISTED_SKILLS else "")
-        for items in (covered, explanation.missing_skills)
+def verdict(band: str, score: float, covered: int, total: int) -> str:
+    """The verdict sentence in the current language: "Partial match (42 %) — requirements
+    covered: 3 of 6."."""
+    return _("{label} ({score} %) — requirements covered: {covered} of {total}.").format(
+        label=band_label(band), score=number(score, 0), covered=covered, total=total
     )
 
 
+def tips(requirements: Sequence[RequirementMatch]) -> list[str]:
+    """At most :data:`MAX_TIPS` tips in the current language, most important first: hard
+    skills the offer asks for and the CV lacks (in the requirements' order: the offer's most
+    mentioned first), then requirements the CV covers only in part, then missing soft
+    skills."""
+    missing = [r for r in requirements if r.kind == "skill" and r.status == "missing"]
+    add = _(
+        "Add {skill} to your CV if you have it, with a concrete example: the offer asks for it."
+    )
+    found = [add.format(skill=r.label) for r in missing if not is_soft_skill(r.requirement)]
+    found += [
+        _(
+            "Make this requirement explicit: “{requirement}” (closest in your CV: “{quote}”)."
+        ).format(requirement=r.label, quote=r.evidence)
+        for r in requirements
+        if r.status == "partial"
+    ]
+    found += [add.format(skill=r.label) for r in missing if is_soft_skill(r.requirement)]
+    return found[:MAX_TIPS]
+
+
+def requirements_table(explanation: Explanation) -> pd.DataFrame:
+    """One row per requirement, for people: ``requirement`` as the offer writes it,
+    ``status`` in words of the current language, ``evidence`` (the CV passage quoted; empty
+    when missing)."""
+    requirements = explanation.requirements
+    return pd.DataFrame(
+        {
+            "requirement": [r.label for r in requirements],
+            "status": [_(STATUS_LABELS[r.status]) for r in requirements],
+            "evidence": [r.evidence or "" for r in requirements],
+        }
+    )
+
+
+def _skill_lists(requirements: Sequence[RequirementMatch]) -> tuple[str, str]:
+    """Covered and missing skills as the offer writes them, each at most
+    :data:`LISTED_SKILLS`, comma separated."""
+    skills = [r for r in requirements if r.kind == "skill"]
+    return tuple(  # type: ignore[return-value]
+        ", ".join(items[:LISTED_SKILLS]) + ("…" if len(items) > LISTED_SKILLS else "")
+        for items in (
+            [r.label for r in skills if r.status == "covered"],
+            [r.label for r in skills if r.status == "missing"],
+        )
+    )
+
+
+def standard_paragraph(requirements: Sequence[RequirementMatch]) -> str:
+    """The paragraph without an LLM, in the current language: the skills the CV shows and
+    those it lacks (empty when the offer names no skill)."""
+    covered, missing = _skill_lists(requirements)
+    parts = [
+        template.format(skills=items) + ("" if items.endswith("…") else ".")
+        for template, items in (
+            (_("In the CV: {skills}"), covered),
+            (_("Not in the CV: {skills}"), missing),
+        )
+        if items
+    ]
+    return " ".join(parts)
+
+
+def reworded(explanation: Explanation) -> Explanation:
+    """``explanation`` with its verdict, tips and standard paragraph in the current language
+    (an LLM's paragraph is kept as written)."""
+    requirements = explanation.requirements
+    update = {
+        "language": current_language(),
+        "verdict": verdict(
+            explanation.band,
+            explanation.final_score,
+            sum(r.status == "covered" for r in requirements),
+            len(requirements),
+        ),
+        "advice": tips(requirements),
+    }
+    if explanation.paragraph_source != "llm":
+        update["paragraph"] = standard_paragraph(requirements)
+    return explanation.model_copy(update=update)
+
+
 def _paragraph_messages(explanation: Explanation) -> list[dict[str, str]]:
-    covered, missing = _skill_lists(explanation)
+    covered, missing = _skill_lists(explanation.requirements)
     example, answer = PARAGRAPH_EXAMPLES[explanation.language]
     return [
         {
@@ -321,19 +420,9 @@ def word_paragraph(
     on_token: TokenCallback | None = None,
 ) -> Explanation:
     """Add the paragraph: the LLM's, checked by :func:`check_grounding` (skills outside the
-    requirements, names outside the evidence, words of another band are removed), else the
-    verdict and the lists of covered and missing requirements."""
-    labels = (
-        ("Couvert :", "Manquant :") if explanation.language == "fr" else ("Covered:", "Missing:")
-    )
-    fallback_text = " ".join(
-        [explanation.verdict]
-        + [
-            f"{label} {items}" + ("" if items.endswith("…") else ".")
-            for label, items in zip(labels, _skill_lists(explanation), strict=True)
-            if items
-        ]
-    )
+    requirements, names outside the evidence, words of another band are removed), else
+    :func:`standard_paragraph`."""
+    fallback_text = standard_paragraph(explanation.requirements)
     messages = _paragraph_messages(explanation)
     result = generate_structured(
         llm,
@@ -356,7 +445,7 @@ def word_paragraph(
         )
     evidence = "\n".join(
         [explanation.title, explanation.company, explanation.verdict]
-        + [r.requirement for r in explanation.requirements]
+        + [f"{r.requirement}\n{r.label}" for r in explanation.requirements]
         + [r.evidence or "" for r in explanation.requirements]
     )
     grounded = check_grounding(
@@ -394,7 +483,7 @@ def explain_match(
     llm_cache: LLMCache | None = None,
     on_token: TokenCallback | None = None,
 ) -> Explanation:
-    """Explain one (CV, offer) match.
+    """Explain one (CV, offer) match, in the current language.
 
     Args:
         cv_text: The CV.
@@ -412,23 +501,14 @@ def explain_match(
         The explanation.
     """
     cv_facts = cv_facts or extract_facts(cv_text)
-    facts_of_offer = offer_facts(offer)
-    language = facts_of_offer.language
     requirements = match_requirements(
-        facts_of_offer,
+        offer_facts(offer),
         requirement_sentences(offer.description),
         cv_facts,
         cv_passages(cv_text),
         embedder,
         cache,
-    )
-    band = str(band_of(np.array([final_score]))[0])
-    texts = VERDICTS[language]
-    verdict = texts["sentence"].format(
-        label=texts[band],
-        score=final_score,
-        covered=sum(r.status == "covered" for r in requirements),
-        total=len(requirements),
+        skill_mentions(offer.text),
     )
     explanation = Explanation(
         offer_id=offer.id,
@@ -436,18 +516,18 @@ def explain_match(
         company=offer.company,
         rank=rank,
         final_score=round(float(final_score), 1),
-        band=band,
-        verdict=verdict,
-        language=language,
+        band=str(band_of(np.array([final_score]))[0]),
+        verdict="",
+        language="",
         requirements=requirements,
         missing_skills=[
             r.requirement for r in requirements if r.kind == "skill" and r.status == "missing"
         ],
-        advice=tailoring_advice(requirements, language),
+        advice=[],
         paragraph="",
         paragraph_source="fallback",
     )
-    return word_paragraph(explanation, llm, cache=llm_cache, on_token=on_token)
+    return word_paragraph(reworded(explanation), llm, cache=llm_cache, on_token=on_token)
 
 
 def explain_matches(

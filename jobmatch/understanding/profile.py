@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from jobmatch.facts import anonymise, extract_facts
+from jobmatch.i18n import N_, _
 from jobmatch.llm import LLM, LLMCache, TokenCallback
 from jobmatch.understanding.summary import (
     Summary,
@@ -19,6 +20,17 @@ from jobmatch.understanding.summary import (
 PROMPT_VERSION = "cv-v1"
 _PROFILE_HEADING = re.compile(r"(?i)\b(profil|profile|summary|résumé|about|objecti)")
 _SENIORITY_FR = {"junior": "junior", "mid": "confirmé·e", "senior": "senior", "lead": "lead"}
+#: The kinds of identity items anonymisation removes, as people name them.
+REMOVED_LABELS = {
+    "name": N_("names"),
+    "email": N_("e-mail addresses"),
+    "phone": N_("phone numbers"),
+    "address": N_("addresses"),
+    "birthdate": N_("birth dates"),
+    "age": N_("ages"),
+    "url": N_("web links"),
+    "photo": N_("photo captions"),
+}
 
 
 class CVProfile(Summary):
@@ -39,6 +51,16 @@ class CVProfile(Summary):
     job_titles: list[str]
     anonymised: bool
     removed: dict[str, int]
+
+
+def removed_summary(removed: dict[str, int]) -> str:
+    """What anonymisation removed, e.g. ``"names (2), e-mail addresses (1)"``; ``"nothing
+    found"`` when it removed nothing (in the current language)."""
+    parts = [
+        _("{label} ({count})").format(label=_(REMOVED_LABELS.get(kind, kind)), count=count)
+        for kind, count in removed.items()
+    ]
+    return ", ".join(parts) or _("nothing found")
 
 
 def fallback_wording(text: str, profile: CVProfile) -> Wording:

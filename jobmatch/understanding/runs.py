@@ -12,11 +12,21 @@ from pydantic import BaseModel
 
 from jobmatch.artifacts import atomic_write_text
 from jobmatch.config import Settings
+from jobmatch.i18n import N_, _
 from jobmatch.storage import Database
 
 SUMMARIES_FILE = "offer_summaries.jsonl"
 PROFILE_FILE = "profile.json"
 EXPLANATIONS_FILE = "explanations.jsonl"
+
+#: Who wrote a summary's, a profile's or an explanation's sentences (their ``source``):
+#: the LLM (checked against the source), or the deterministic template.
+PROVENANCE_LABELS = {"llm": N_("written by the local model"), "fallback": N_("standard wording")}
+
+
+def provenance_label(source: str) -> str:
+    """``source`` (``"llm"`` or ``"fallback"``) as people read it, in the current language."""
+    return _(PROVENANCE_LABELS.get(source, PROVENANCE_LABELS["fallback"]))
 
 
 def write_records(path: Path, records: BaseModel | Sequence[BaseModel]) -> Path:

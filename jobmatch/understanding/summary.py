@@ -10,6 +10,7 @@ from typing import Any
 from pydantic import BaseModel, Field, ValidationInfo, model_validator
 
 from jobmatch.facts import Facts
+from jobmatch.i18n import N_, _
 from jobmatch.llm import LLM, LLMCache, TokenCallback, generate_structured
 from jobmatch.text import fold_accents
 from jobmatch.understanding.grounding import check_generated, check_grounding, sentences
@@ -32,6 +33,53 @@ EXAMPLES = {
     ),
 }
 _BULLET = re.compile(r"^\s*(?:[-•*·▪–]|\d+[.)])\s*")
+#: How the coded values of the fields are shown (seniority, contract, languages, education);
+#: values not listed (CDI, CDD, places, skills) are shown as written.
+VALUE_LABELS = {
+    "junior": N_("junior"),
+    "mid": N_("mid-level"),
+    "senior": N_("senior"),
+    "lead": N_("lead"),
+    "apprenticeship": N_("apprenticeship"),
+    "internship": N_("internship"),
+    "interim": N_("temporary work"),
+    "freelance": N_("freelance"),
+    "fr": N_("French"),
+    "en": N_("English"),
+    "english": N_("English"),
+    "french": N_("French"),
+    "german": N_("German"),
+    "spanish": N_("Spanish"),
+    "italian": N_("Italian"),
+    "portuguese": N_("Portuguese"),
+    "arabic": N_("Arabic"),
+    "chinese": N_("Chinese"),
+    "japanese": N_("Japanese"),
+    "russian": N_("Russian"),
+    "dutch": N_("Dutch"),
+    "hindi": N_("Hindi"),
+    "polish": N_("Polish"),
+    "turkish": N_("Turkish"),
+    "korean": N_("Korean"),
+    "phd": N_("PhD"),
+    "master": N_("master's degree (bac+5)"),
+    "bachelor": N_("bachelor's degree (bac+3)"),
+    "bac+2": N_("bac+2"),
+    "secondary": N_("secondary school"),
+}
+
+
+def shown_value(value: str | None) -> str:
+    """A field's value for people, in the current language; ``"—"`` when it is empty."""
+    if not value:
+        return "—"
+    label = VALUE_LABELS.get(value)
+    return value if label is None else _(label)
+
+
+def shown_values(values: Sequence[str]) -> str:
+    """Several values (skills, languages) as one comma-separated line; ``"—"`` for none."""
+    return ", ".join(shown_value(value) for value in values) or "—"
 
 
 class Summary(BaseModel):

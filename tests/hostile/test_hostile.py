@@ -47,6 +47,18 @@ def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
     return code, err
 
 
+def rank(
+    capsys: pytest.CaptureFixture[str], cv: Path, offers: Path, out: Path, *, lexical: bool = False
+) -> tuple[int, str]:
+    """``rank`` of a CV file, or a folder of CVs, against an offers file (``lexical``: no
+    bi-encoder, for speed where the models do not matter)."""
+    option = "--cvs" if cv.is_dir() else "--cv"
+    models = ["--models", ""] if lexical else []
+    return run_cli(
+        capsys, "rank", option, str(cv), "--offers", str(offers), "--out", str(out), *models
+    )
+
+
 def stored_offers(workspace: Path) -> list[dict[str, str]]:
     with Database(f"sqlite:///{workspace / 'data' / 'jobmatch.sqlite3'}") as database:
         return [offer.to_record() for offer in database.get_offers()]
@@ -79,15 +91,8 @@ def test_1mb_single_line_cv_is_ranked_on_a_bounded_view_and_stored_whole(
     document = extract_document(corpus["cv_1mb_single_line.txt"])
     assert [w for w in document.warnings if f"the first {MAX_MODEL_CHARS:,}" in w]
     out = workspace / "matches.csv"
-    code, err = run_cli(
-        capsys,
-        "rank",
-        "--cv",
-        str(corpus["cv_1mb_single_line.txt"]),
-        "--offers",
-        str(corpus["offers_empty_description.jsonl"]),
-        "--out",
-        str(out),
+    code, err = rank(
+        capsys, corpus["cv_1mb_single_line.txt"], corpus["offers_empty_description.jsonl"], out
     )
     assert code == 0
     assert "the models read the first" in err
@@ -107,17 +112,8 @@ def test_symlink_leaving_the_cv_folder_is_skipped(
     secret.write_text("root:x:0:0:root:/root:/bin/bash\n", encoding="utf-8")
     (folder / "cv.txt").symlink_to(secret)
     (folder / "inside.txt").symlink_to(folder / "real.txt")  # a link inside is followed
-    code, err = run_cli(
-        capsys,
-        "rank",
-        "--cvs",
-        str(folder),
-        "--offers",
-        str(corpus["offers_empty_description.jsonl"]),
-        "--out",
-        str(workspace / "m.csv"),
-        "--models",
-        "",
+    code, err = rank(
+        capsys, folder, corpus["offers_empty_description.jsonl"], workspace / "m.csv", lexical=True
     )
     assert code == 0
     assert "cv.txt is a link to a file outside cvs/; skipped." in err
@@ -156,16 +152,7 @@ def test_broken_offers_files_are_refused_in_one_line_and_store_nothing(
     code, err = run_cli(capsys, "import", "--file", str(corpus[case]))
     assert code == 2
     assert message in one_line_error(err)
-    code, err = run_cli(
-        capsys,
-        "rank",
-        "--cv",
-        str(workspace / "cv.txt"),
-        "--offers",
-        str(corpus[case]),
-        "--out",
-        str(workspace / "m.csv"),
-    )
+    code, err = rank(capsys, workspace / "cv.txt", corpus[case], workspace / "m.csv")
     assert code == 2 and message in one_line_error(err)
     assert not (workspace / "m.csv").exists()
     assert not (workspace / "data" / "jobmatch.sqlite3").exists() or not stored_offers(workspace)
@@ -187,21 +174,12 @@ def test_empty_descriptions_are_announced_and_score_zero(
 ) -> None:
     offers = load_offers(corpus["offers_empty_description.jsonl"])
     (warning,) = offer_warnings(offers)
-    assert warning.startswith("2 offer(s) without a description (e1, e2)")
+    assert warning.startswith("2 offers without a description (e1, e2)")
     out = workspace / "m.csv"
-    code, err = run_cli(
-        capsys,
-        "rank",
-        "--cv",
-        str(workspace / "cv.txt"),
-        "--offers",
-        str(corpus["offers_empty_description.jsonl"]),
-        "--out",
-        str(out),
-        "--models",
-        "",
+    code, err = rank(
+        capsys, workspace / "cv.txt", corpus["offers_empty_description.jsonl"], out, lexical=True
     )
-    assert code == 0 and "2 offer(s) without a description" in err
+    assert code == 0 and "2 offers without a description" in err
     scores = pd.read_csv(out, dtype={"offer_id": str}).set_index("offer_id")["final_score"]
     assert round(scores["e2"]) == 0  # not a word to match
     assert scores["n1"] > scores["e1"]
@@ -212,18 +190,9 @@ def test_5mb_description_is_ranked_on_a_bounded_view_and_stored_whole(
     corpus: dict[str, Path], workspace: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = workspace / "m.csv"
-    code, err = run_cli(
-        capsys,
-        "rank",
-        "--cv",
-        str(workspace / "cv.txt"),
-        "--offers",
-        str(corpus["offers_5mb_description.jsonl"]),
-        "--out",
-        str(out),
-    )
+    code, err = rank(capsys, workspace / "cv.txt", corpus["offers_5mb_description.jsonl"], out)
     assert code == 0
-    assert f"1 offer description(s) over {MAX_MODEL_CHARS:,} characters (huge)" in err
+    assert f"1 offer description over {MAX_MODEL_CHARS:,} characters (huge)" in err
     assert list(pd.read_csv(out)["offer_id"]) == ["n1", "huge"]
     (huge,) = [o for o in stored_offers(workspace) if o["id"] == "huge"]
     assert len(huge["description"]) > 5_000_000  # stored whole
@@ -233,18 +202,7 @@ def test_formula_cells_are_neutralised_in_the_exported_csv(
     corpus: dict[str, Path], workspace: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = workspace / "m.csv"
-    code, _ = run_cli(
-        capsys,
-        "rank",
-        "--cv",
-        str(workspace / "cv.txt"),
-        "--offers",
-        str(corpus["offers_formulas.csv"]),
-        "--out",
-        str(out),
-        "--models",
-        "",
-    )
+    code, _ = rank(capsys, workspace / "cv.txt", corpus["offers_formulas.csv"], out, lexical=True)
     assert code == 0
     rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
     cells = [row[column] for row in rows for column in ("title", "company")]
@@ -259,17 +217,12 @@ def test_france_travail_file_given_to_rank_keeps_what_import_stored(
 ) -> None:
     assert run_cli(capsys, "import", "--file", str(corpus["offers_france_travail.json"]))[0] == 0
     before = stored_offers(workspace)
-    code, _ = run_cli(
+    code, _ = rank(
         capsys,
-        "rank",
-        "--cv",
-        str(workspace / "cv.txt"),
-        "--offers",
-        str(corpus["offers_france_travail.json"]),
-        "--out",
-        str(workspace / "m.csv"),
-        "--models",
-        "",
+        workspace / "cv.txt",
+        corpus["offers_france_travail.json"],
+        workspace / "m.csv",
+        lexical=True,
     )
     assert code == 0
     after = stored_offers(workspace)
