@@ -53,7 +53,8 @@ navigation = st.navigation(
             ),
         ],
         _("Recruitment"): recruitment_pages(),
-    }
+    },
+    expanded=True,  # every page listed: a signed-in role's pages are never folded away
 )
 sign_out_button()
 navigation.run()

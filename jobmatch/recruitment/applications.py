@@ -21,6 +21,8 @@ from jobmatch.demo import demo_offers
 from jobmatch.documents import ExtractedDocument, safe_filename
 from jobmatch.embeddings import Embedder, EmbeddingCache
 from jobmatch.facts import extract_facts
+from jobmatch.i18n import N_, _, short_datetime
+from jobmatch.insights import band_label
 from jobmatch.matching.ranking import FirstStageRanker
 from jobmatch.matching.reranking import Reranker, load_reranker, rerank_matches
 from jobmatch.recruitment import tables as t
@@ -28,9 +30,19 @@ from jobmatch.recruitment.accounts import User
 from jobmatch.recruitment.errors import AccessDenied, RecruitmentError
 from jobmatch.recruitment.offers import get_posting, posting_row
 from jobmatch.storage import Database
+from jobmatch.understanding.explain import skill_mentions
 
 Status = Literal["new", "shortlisted", "tested", "interview", "rejected", "hired"]
 STATUSES: tuple[Status, ...] = ("new", "shortlisted", "tested", "interview", "rejected", "hired")
+#: How each status reads (translated when shown).
+STATUS_LABELS: dict[str, str] = {
+    "new": N_("new"),
+    "shortlisted": N_("shortlisted"),
+    "tested": N_("tested"),
+    "interview": N_("interview"),
+    "rejected": N_("rejected"),
+    "hired": N_("hired"),
+}
 #: Columns of the applications export, in order.
 EXPORT_COLUMNS = (
     "rank",
@@ -86,6 +98,11 @@ class Application:
     def gaps(self) -> list[str]:
         """Skills the offer asks for that the CV does not show (empty until ranked)."""
         return list(self.evidence.get("gaps", []))
+
+
+def status_label(status: str) -> str:
+    """An application status as people read it, in the current language."""
+    return _(STATUS_LABELS.get(status, status))
 
 
 def _now() -> datetime:
@@ -164,10 +181,10 @@ def apply(
         RecruitmentError: Not a candidate, the posting is closed, or they applied already.
     """
     if actor.is_recruiter:
-        raise RecruitmentError("Recruiters cannot apply to offers.")
+        raise RecruitmentError(_("Recruiters cannot apply to offers."))
     posting = get_posting(database, actor, posting_id)
     if posting.status != "open":
-        raise RecruitmentError("This offer is closed: it takes no more applications.")
+        raise RecruitmentError(_("This offer is closed: it takes no more applications."))
     cv_id = database.add_cv(
         document.name, document.text, document.sha256, document.file_type, owner=actor.id
     )
@@ -181,7 +198,7 @@ def apply(
             )
         )
         if taken is not None:
-            raise RecruitmentError("You have already applied to this offer.")
+            raise RecruitmentError(_("You have already applied to this offer."))
         conn.execute(
             t.applications.insert().values(
                 id=application_id,
@@ -212,7 +229,7 @@ def list_applications(
     with database.engine.connect() as conn:
         if actor.is_recruiter:
             if posting_id is None:
-                raise RecruitmentError("Choose an offer.")
+                raise RecruitmentError(_("Choose an offer."))
             posting_row(conn, actor, posting_id)
             query = query.where(apps.c.posting_id == posting_id).order_by(
                 apps.c.final_score.is_(None), apps.c.final_score.desc(), apps.c.created_at
@@ -223,6 +240,12 @@ def list_applications(
                 query = query.where(apps.c.posting_id == posting_id)
             query = query.order_by(apps.c.created_at.desc())
         return [_application(row) for row in conn.execute(query)]
+
+
+def skill_spellings(text: str) -> dict[str, str]:
+    """Each skill ``text`` names (canonical name) → how it writes it (its longest spelling:
+    ``"machine learning"`` rather than ``"ML"``), in the order it first names them."""
+    return {skill: max(spellings, key=len) for skill, spellings in skill_mentions(text).items()}
 
 
 def skill_evidence(offer_text: str, cv_text: str) -> dict[str, list[str]]:
@@ -311,7 +334,10 @@ def set_status(database: Database, actor: User, application_id: str, status: Sta
     if not actor.is_recruiter:
         raise AccessDenied("application")
     if status not in STATUSES:
-        raise RecruitmentError(f"Unknown status {status!r}: use one of {', '.join(STATUSES)}.")
+        choices = ", ".join(status_label(choice) for choice in STATUSES)
+        raise RecruitmentError(
+            _("Unknown status: choose one of {choices}.").format(choices=choices)
+        )
     with database.transaction() as conn:
         application_row(conn, actor, application_id)
         conn.execute(
@@ -358,6 +384,23 @@ def applications_frame(database: Database, actor: User, posting_id: str) -> pd.D
         for number, application in enumerate(applications, start=1)
     ]
     return pd.DataFrame(rows, columns=list(EXPORT_COLUMNS))
+
+
+def readable_applications(frame: pd.DataFrame, offer_text: str) -> pd.DataFrame:
+    """:func:`applications_frame` as people read it, in the current language: statuses and
+    bands in words, skills as the offer (``offer_text``) writes them, dates written out."""
+    names = skill_spellings(offer_text)
+
+    def spelled(skills: str) -> str:
+        return ", ".join(names.get(skill, skill) for skill in skills.split(", ") if skill)
+
+    return frame.assign(
+        status=frame["status"].map(status_label),
+        band=frame["band"].map(lambda band: band_label(band) if band else ""),
+        matched_skills=frame["matched_skills"].map(spelled),
+        missing_skills=frame["missing_skills"].map(spelled),
+        applied_at=frame["applied_at"].map(short_datetime),
+    )
 
 
 def export_applications(

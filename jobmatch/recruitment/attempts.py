@@ -12,12 +12,14 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import Connection, select
 
+from jobmatch.i18n import _
 from jobmatch.recruitment import tables as t
 from jobmatch.recruitment.accounts import User
 from jobmatch.recruitment.assessments import (
     CandidateQuestion,
     candidate_assessment_row,
     candidate_questions,
+    list_assessments,
 )
 from jobmatch.recruitment.errors import (
     AccessDenied,
@@ -25,7 +27,7 @@ from jobmatch.recruitment.errors import (
     MalformedAnswer,
     RecruitmentError,
 )
-from jobmatch.recruitment.grading import MALFORMED, EmbedderFor, chosen_index, grade_attempt
+from jobmatch.recruitment.grading import EmbedderFor, chosen_index, grade_attempt, read_reasoning
 from jobmatch.recruitment.offers import posting_row
 from jobmatch.storage import Database
 
@@ -146,9 +148,9 @@ def _open_attempt(conn: Connection, actor: User, assessment_id: str, now: dateti
     candidate_assessment_row(conn, actor, assessment_id)
     attempt = _attempt(conn, actor, assessment_id)
     if attempt is None:
-        raise RecruitmentError("Start the test first.")
+        raise RecruitmentError(_("Start the test first."))
     if attempt.submitted_at is not None:
-        raise AttemptClosed("This test was submitted already: it can be taken only once.")
+        raise AttemptClosed(_("This test was submitted already: it can be taken only once."))
     return attempt
 
 
@@ -181,7 +183,7 @@ def save_answer(
     with database.transaction() as conn:
         attempt = _open_attempt(conn, actor, assessment_id, now)
         if now >= attempt.deadline:
-            raise AttemptClosed("Time is over: answers are no longer accepted.")
+            raise AttemptClosed(_("Time is over: answers are no longer accepted."))
         question = conn.execute(
             select(t.questions.c.kind, t.questions.c.choices).where(
                 t.questions.c.id == question_id, t.questions.c.assessment_id == assessment_id
@@ -240,8 +242,10 @@ def submit_attempt(
         _mark_tested(conn, attempt.application_id)
     if late:
         raise AttemptClosed(
-            "Time is over: the submission was refused; the answers saved before the deadline "
-            "were graded."
+            _(
+                "Time is over: the submission was refused; the answers saved before the "
+                "deadline were graded."
+            )
         )
     return total
 
@@ -301,20 +305,36 @@ RESULT_COLUMNS = (
 )
 
 
+def _shown_answer(kind: str, choices: str, value: object) -> str:
+    """A stored answer as the recruiter reads it: a choice's text, or the text written."""
+    if value is None:
+        return ""
+    if kind == "mcq":
+        options = json.loads(choices)
+        try:
+            index = chosen_index(value, len(options))
+        except MalformedAnswer:
+            return str(value)
+        return "" if index is None else options[index]
+    return str(value)
+
+
 def graded_answers(database: Database, actor: User, posting_id: str) -> pd.DataFrame:
-    """Every graded answer of a posting's tests with its reasoning (recruiters only): one row
-    per (attempt, question), columns :data:`RESULT_COLUMNS`; ``malformed`` flags a stored
-    answer that could not be read (scored 0)."""
+    """Every graded answer of a posting's tests (recruiters only): one row per (attempt,
+    question), columns :data:`RESULT_COLUMNS`, in the current language: the test's label,
+    the answer as chosen or written, the reasoning; ``malformed`` flags a stored answer that
+    could not be read (scored 0)."""
     if not actor.is_recruiter:
         raise AccessDenied("page")
     q, a, g = t.questions, t.attempts, t.grades
     query = (
         select(
             t.users.c.name.label("candidate"),
-            t.assessments.c.title.label("test"),
+            a.c.assessment_id,
             q.c.position,
             q.c.skill,
             q.c.kind,
+            q.c.choices,
             q.c.difficulty,
             t.answers.c.value.label("answer"),
             g.c.score,
@@ -336,8 +356,18 @@ def graded_answers(database: Database, actor: User, posting_id: str) -> pd.DataF
     )
     with database.engine.connect() as conn:
         posting_row(conn, actor, posting_id)
-        rows = [
-            {**row._asdict(), "malformed": row.reasoning.startswith(MALFORMED)}
-            for row in conn.execute(query)
-        ]
-    return pd.DataFrame(rows, columns=list(RESULT_COLUMNS))
+        rows = conn.execute(query).all()
+    labels = {test.id: test.label() for test in list_assessments(database, actor, posting_id)}
+    results = []
+    for row in rows:
+        reasoning, malformed = read_reasoning(row.reasoning)
+        results.append(
+            {
+                **row._asdict(),
+                "test": labels[row.assessment_id],
+                "answer": _shown_answer(row.kind, row.choices, row.answer),
+                "reasoning": reasoning,
+                "malformed": malformed,
+            }
+        )
+    return pd.DataFrame(results, columns=list(RESULT_COLUMNS))

@@ -1,14 +1,22 @@
-"""Tables behind the recruiter's dashboard (the page draws them with Plotly)."""
+"""Tables and charts of the recruiter's dashboard, in the current language."""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 import pandas as pd
 from sqlalchemy import func, select
 
+from jobmatch.i18n import _
+from jobmatch.insights import count_tick_step, score_histogram
 from jobmatch.recruitment import tables as t
 from jobmatch.recruitment.accounts import User
+from jobmatch.recruitment.applications import status_label
 from jobmatch.recruitment.errors import AccessDenied
 from jobmatch.storage import Database
+
+if TYPE_CHECKING:
+    import plotly.graph_objects as go
 
 
 def _frame(database: Database, actor: User, query) -> pd.DataFrame:
@@ -73,3 +81,59 @@ def results_by_skill(database: Database, actor: User) -> pd.DataFrame:
     )
     frame = _frame(database, actor, query)
     return frame.sort_values(["offer", "mean_score"], ignore_index=True)
+
+
+def status_chart(frame: pd.DataFrame) -> go.Figure:
+    """Applications per offer, stacked by status (:func:`applications_by_status`), with a
+    whole-number count axis, in the current language."""
+    import plotly.express as px
+
+    shown = frame.assign(status=frame["status"].map(status_label))
+    figure = px.bar(
+        shown,
+        x="offer",
+        y="applications",
+        color="status",
+        labels={"offer": _("Offer"), "applications": _("Applications"), "status": _("Status")},
+    )
+    largest = int(frame.groupby("offer")["applications"].sum().max()) if len(frame) else 0
+    figure.update_yaxes(rangemode="tozero", tickformat="d", dtick=count_tick_step(largest))
+    return figure
+
+
+def score_chart(frame: pd.DataFrame) -> go.Figure:
+    """The matcher's scores of the applications (:func:`score_distribution`) per offer, with
+    a whole-number count axis, in the current language."""
+    counted = _("Applications")
+    figure = score_histogram(
+        frame,
+        "final_score",
+        "offer",
+        title="",
+        x_title=_("Final score (%)"),
+        legend_title=_("Offer"),
+    )
+    figure.update_yaxes(title=counted)
+    figure.for_each_trace(
+        lambda trace: trace.update(
+            hovertemplate=trace.hovertemplate.replace(f"{_('Offers')}=", f"{counted}=")
+        )
+    )
+    return figure
+
+
+def skills_chart(frame: pd.DataFrame) -> go.Figure:
+    """The mean test score per skill and offer (:func:`results_by_skill`), 0–100, in the
+    current language."""
+    import plotly.express as px
+
+    figure = px.bar(
+        frame,
+        x="skill",
+        y="mean_score",
+        color="offer",
+        barmode="group",
+        labels={"skill": _("Skill"), "mean_score": _("Mean score (%)"), "offer": _("Offer")},
+    )
+    figure.update_yaxes(range=[0, 100])
+    return figure

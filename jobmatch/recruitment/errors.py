@@ -1,8 +1,10 @@
-"""Errors of the recruitment services: every one is a message for the person acting."""
+"""Errors of the recruitment services: every one is a message for the person acting, in the
+interface language."""
 
 from __future__ import annotations
 
 from jobmatch.errors import JobmatchError
+from jobmatch.i18n import N_, _
 
 
 class RecruitmentError(JobmatchError):
@@ -14,12 +16,22 @@ class SignInError(RecruitmentError):
     (always the same message, so it never says which, nor whether the account exists)."""
 
 
+#: The refusal of :class:`AccessDenied` per kind of thing asked for.
+_DENIED = {
+    "offer": N_("No such offer, or you may not open it."),
+    "application": N_("No such application, or you may not open it."),
+    "test": N_("No such test, or you may not open it."),
+    "question": N_("No such question, or you may not open it."),
+    "page": N_("No such page, or you may not open it."),
+}
+
+
 class AccessDenied(RecruitmentError):
     """The acting user may not see or change this; deliberately the same as "not found", so
     nothing leaks about what exists."""
 
-    def __init__(self, what: str = "item") -> None:
-        super().__init__(f"No such {what}, or you may not open it.")
+    def __init__(self, what: str = "page") -> None:
+        super().__init__(_(_DENIED.get(what, _DENIED["page"])))
 
 
 class AttemptClosed(RecruitmentError):

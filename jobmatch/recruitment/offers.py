@@ -10,6 +10,7 @@ from typing import Literal
 
 from sqlalchemy import Connection, select, update
 
+from jobmatch.i18n import N_, _, short_datetime
 from jobmatch.offers import Offer
 from jobmatch.recruitment import tables as t
 from jobmatch.recruitment.accounts import User
@@ -19,6 +20,8 @@ from jobmatch.storage import POSTINGS_SOURCE, Database
 PostingStatus = Literal["open", "closed"]
 #: ``source`` of the offers rows written by this module.
 OFFERS_SOURCE = POSTINGS_SOURCE
+#: How each posting status reads (translated when shown).
+POSTING_STATUS_LABELS: dict[str, str] = {"open": N_("open"), "closed": N_("closed")}
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,20 @@ class Posting:
     status: PostingStatus
     organisation: str
     created_at: datetime
+
+    def label(self) -> str:
+        """How the recruiter tells it from their other offers, in the current language:
+        ``"Data analyst · published 4 Dec 14:02 · open"``."""
+        return _("{title} · published {date} · {status}").format(
+            title=self.offer.title,
+            date=short_datetime(self.created_at),
+            status=posting_status_label(self.status),
+        )
+
+
+def posting_status_label(status: str) -> str:
+    """A posting's status as people read it, in the current language."""
+    return _(POSTING_STATUS_LABELS.get(status, status))
 
 
 def _now() -> datetime:
@@ -125,7 +142,9 @@ def get_posting(database: Database, actor: User, posting_id: str) -> Posting:
 
 def _checked_offer(offer: Offer) -> Offer:
     if not offer.title.strip() or len(offer.description.strip()) < 20:
-        raise RecruitmentError("An offer needs a title and a description (20 characters or more).")
+        raise RecruitmentError(
+            _("An offer needs a title and a description (20 characters or more).")
+        )
     return offer
 
 
@@ -166,6 +185,16 @@ def publish_offer(
         )
     )
     return _publish(database, actor, offer)
+
+
+def publishable_offers(database: Database, actor: User) -> list[Offer]:
+    """The stored offers a recruiter may publish a copy of: scraped, imported or pasted ones
+    (not postings), in the order they were stored."""
+    _require_recruiter(actor)
+    offers = t.offers_table
+    with database.engine.connect() as conn:
+        ids = list(conn.scalars(select(offers.c.id).where(offers.c.source != OFFERS_SOURCE)))
+    return database.get_offers(ids) if ids else []
 
 
 def promote_offer(database: Database, actor: User, offer_id: str) -> Posting:
@@ -250,7 +279,7 @@ def set_posting_status(
     """Close a posting (no new applications) or open it again."""
     _require_recruiter(actor)
     if status not in ("open", "closed"):
-        raise RecruitmentError(f"Unknown status {status!r}.")
+        raise RecruitmentError(_("Unknown status: choose open or closed."))
     with database.transaction() as conn:
         posting_row(conn, actor, posting_id, for_update=True)
         conn.execute(
