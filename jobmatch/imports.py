@@ -21,9 +21,8 @@ from jobmatch.offers import (
     Offer,
     OffersFileError,
     dedupe_ids,
-    no_offers,
     offer_from_record,
-    parse_offers,
+    offers_from_records,
     read_records,
 )
 from jobmatch.scraping.hellowork import parse_offer_page
@@ -158,10 +157,9 @@ def import_offers(data: bytes, filename: str, file_format: str = "auto") -> list
                 name=repr(file_format), formats=", ".join(FORMATS)
             )
         )
-    if file_format != "offers":
-        records = read_records(data, Path(filename))
-        if not records:
-            raise OffersFileError(no_offers(Path(filename).name))
+    name = Path(filename).name
+    records = read_records(data, Path(filename))  # read once, whatever the format
+    if file_format != "offers" and records:
         france_travail = [is_france_travail(record) for record in records]
         if all(france_travail):
             return dedupe_ids(offer_from_france_travail(record) for record in records)
@@ -170,9 +168,9 @@ def import_offers(data: bytes, filename: str, file_format: str = "auto") -> list
             raise OffersFileError(
                 _(
                     "{name}, record {record}: not a France Travail offer (no 'intitule' field)."
-                ).format(name=Path(filename).name, record=line)
+                ).format(name=name, record=line)
             )
-    return parse_offers(data, filename)
+    return offers_from_records(records, name)
 
 
 # --- Pasted text or URL -----------------------------------------------------------------------

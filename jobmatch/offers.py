@@ -264,23 +264,26 @@ def parse_offers(data: bytes, filename: str) -> list[Offer]:
         OffersFileError: Unreadable content, no ``description`` column, or no offer.
     """
     path = Path(filename)
-    records = read_records(data, path)
+    return offers_from_records(read_records(data, path), path.name)
+
+
+def offers_from_records(records: list[dict[str, Any]], name: str) -> list[Offer]:
+    """The offers of an offers file's rows (see :func:`parse_offers`), for the file ``name``.
+
+    Raises:
+        OffersFileError: No ``description`` column, or no offer.
+    """
     if not records:
-        raise OffersFileError(no_offers(path.name))
+        raise OffersFileError(_("{name}: no offers in the file.").format(name=name))
     columns = {key for record in records for key in record}
     if "description" not in columns:
         found = ", ".join(sorted(map(str, columns))) or _("none")
         raise OffersFileError(
             _(
                 "{name}: no 'description' column; expected columns {expected} (found: {found})."
-            ).format(name=path.name, expected=", ".join(OFFER_COLUMNS[:5]), found=found)
+            ).format(name=name, expected=", ".join(OFFER_COLUMNS[:5]), found=found)
         )
     return dedupe_ids(offer_from_record(record) for record in records)
-
-
-def no_offers(name: str) -> str:
-    """The message for a file without a single offer."""
-    return _("{name}: no offers in the file.").format(name=name)
 
 
 def _some_ids(offers: Sequence[Offer]) -> str:

@@ -71,7 +71,8 @@ def cv_labels(documents: Sequence[ExtractedDocument]) -> list[str]:
     return unique_labels(names)
 
 
-def _score_rows(cv_id: str, frame: pd.DataFrame) -> list[ScoreRow]:
+def score_rows(cv_id: str, frame: pd.DataFrame) -> list[ScoreRow]:
+    """The database rows of one CV's ranking (output of :func:`rank_documents`'s ranker)."""
     return [
         ScoreRow(
             cv_id=cv_id,
@@ -158,7 +159,7 @@ def rank_documents(
                         columns="cross_logit"
                     )
                 with timer.stage("storage"):
-                    database.add_scores(run_id, _score_rows(cv_id, frame))
+                    database.add_scores(run_id, score_rows(cv_id, frame))
                 frame.insert(0, "cv_id", label)
                 frames.append(frame)
                 if progress is not None:

@@ -9,6 +9,7 @@ from functools import lru_cache
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from jobmatch.config import MAX_MODEL_CHARS
+from jobmatch.i18n import _, number
 
 # Written for this project: frequent French function words, accents already folded.
 FRENCH_STOP_WORDS = frozenset(
@@ -57,8 +58,10 @@ def cut_for_models(what: str, characters: int) -> tuple[str, ...]:
     if characters <= MAX_MODEL_CHARS:
         return ()
     return (
-        f"{what} has {characters:,} characters; the models read the first "
-        f"{MAX_MODEL_CHARS:,} (the whole text is kept).",
+        _(
+            "{what} has {characters} characters; the models read the first {limit} (the "
+            "whole text is kept)."
+        ).format(what=what, characters=number(characters, 0), limit=number(MAX_MODEL_CHARS, 0)),
     )
 
 

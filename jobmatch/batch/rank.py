@@ -50,7 +50,7 @@ from jobmatch.matching.learned import LearnedRanker
 from jobmatch.matching.ranking import FirstStageRanker, StageProgress
 from jobmatch.matching.reranking import load_reranker, rerank_matches
 from jobmatch.offers import Offer
-from jobmatch.pipeline import TIMINGS_FILE, StageTimer, _score_rows
+from jobmatch.pipeline import TIMINGS_FILE, StageTimer, score_rows
 from jobmatch.storage import Database
 from jobmatch.text import model_view
 
@@ -388,7 +388,7 @@ def _store_scores(database: Database, run_id: str, frame: pd.DataFrame) -> None:
         [
             row
             for cv_id, rows in frame.groupby("cv_id", sort=False)
-            for row in _score_rows(str(cv_id), rows)
+            for row in score_rows(str(cv_id), rows)
         ],
     )
 
